@@ -1,0 +1,44 @@
+// One build script, several entries (STYLE.md 11). `--production` minifies; `--watch` rebuilds on change.
+// Type-checking is separate: `npm run typecheck` (tsc --noEmit).
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Node-side bundles: the VS Code extension host and the CLI share the same core. */
+const entries = [
+  { in: 'src/extension.ts', out: 'extension', external: ['vscode'] },
+  { in: 'src/cli/main.ts', out: 'cli', external: [], banner: '#!/usr/bin/env node' },
+];
+
+async function main() {
+  const contexts = await Promise.all(
+    entries.map((e) =>
+      esbuild.context({
+        entryPoints: { [e.out]: e.in },
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outdir: 'dist',
+        external: e.external,
+        banner: e.banner ? { js: e.banner } : undefined,
+        sourcemap: production ? false : 'linked',
+        minify: production,
+        legalComments: 'none',
+        logLevel: 'warning',
+      }),
+    ),
+  );
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
