@@ -1,0 +1,117 @@
+// Renders a Report for the terminal: the documented `--json` shape and a human table.
+import type { CostLine, Report } from '../core/report';
+import type { TokenCounts } from '../core/usageRecord';
+
+/** Dollar figures keep 10 decimals: exact enough to compare, free of float noise like 0.30000000000000004. */
+function usd(n: number): number {
+  return Math.round(n * 1e10) / 1e10;
+}
+
+function line(l: CostLine) {
+  return { costUsd: usd(l.costUsd), estimatedExtraUsd: usd(l.estimatedExtraUsd), requests: l.requests, tokens: l.tokens };
+}
+
+/** The `report --json` document (shape documented in the README). */
+export function reportJson(r: Report) {
+  return {
+    generatedAt: r.generatedAt,
+    timeZone: r.timeZone,
+    priceVersion: r.priceVersion,
+    totals: line(r.totals),
+    sessions: r.sessions.map((s) => ({
+      agent: s.agent,
+      sessionId: s.sessionId,
+      project: s.project,
+      branch: s.branch,
+      models: s.models,
+      ...line(s),
+      firstAt: s.firstAt,
+      lastAt: s.lastAt,
+      contextTokens: s.contextTokens,
+      contextWindow: s.contextWindow,
+      currentModel: s.currentModel,
+      subagents: s.subagents.map((a) => ({ ...a, costUsd: usd(a.costUsd) })),
+      unpricedRequests: s.unpricedRequests,
+      apiErrors: s.apiErrors,
+      compactions: s.compactions,
+    })),
+    days: r.days.map((d) => ({ date: d.date, ...line(d) })),
+    models: r.models.map((m) => ({ model: m.model, pricedAs: m.pricedAs, ...line(m) })),
+    estimates: r.estimates.map((e) => ({ ...e, usd: usd(e.usd) })),
+    diagnostics: r.diagnostics,
+  };
+}
+
+const money = (n: number) => `$${n.toFixed(2)}`;
+
+function compact(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+function tokenCells(t: TokenCounts): string[] {
+  return [compact(t.input), compact(t.output), compact(t.cacheRead), compact(t.cacheWrite5m + t.cacheWrite1h)];
+}
+
+function table(head: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length <= n ? s : `…${s.slice(s.length - n + 1)}`;
+}
+
+/** The default human-readable report. */
+export function formatReportTable(r: Report): string {
+  const out: string[] = [];
+  const right = new Set([3, 4, 5, 6, 7, 8, 9]);
+  out.push(
+    'Sessions',
+    table(
+      ['Agent', 'Session', 'Project', 'Requests', 'Input', 'Output', 'Cache rd', 'Cache wr', 'Context', 'Cost'],
+      r.sessions.map((s) => [
+        s.agent,
+        s.sessionId.slice(0, 8),
+        truncate(`${s.project ?? '?'}${s.branch ? ` (${s.branch})` : ''}`, 40),
+        String(s.requests),
+        ...tokenCells(s.tokens),
+        s.contextTokens ? `${Math.round((100 * s.contextTokens) / s.contextWindow)}%` : '-',
+        money(s.costUsd) + (s.unpricedRequests ? '*' : ''),
+      ]),
+      right,
+    ),
+    '',
+    'Days',
+    table(
+      ['Date', 'Requests', 'Input', 'Output', 'Cache rd', 'Cache wr', 'Cost'],
+      r.days.map((d) => [d.date, String(d.requests), ...tokenCells(d.tokens), money(d.costUsd)]),
+      new Set([1, 2, 3, 4, 5, 6]),
+    ),
+    '',
+    'Models',
+    table(
+      ['Model', 'Requests', 'Input', 'Output', 'Cache rd', 'Cache wr', 'Cost'],
+      r.models.map((m) => [m.model + (m.pricedAs ? '' : ' (unpriced)'), String(m.requests), ...tokenCells(m.tokens), money(m.costUsd)]),
+      new Set([1, 2, 3, 4, 5, 6]),
+    ),
+    '',
+    `Total: ${money(r.totals.costUsd)} over ${r.totals.requests} requests` +
+      (r.totals.estimatedExtraUsd > 0 ? ` (+ ~${money(r.totals.estimatedExtraUsd)} estimated for billed requests the logs do not show)` : ''),
+  );
+  const d = r.diagnostics;
+  const rejected = Object.entries(d.rejected).map(([k, v]) => `${k} ${v}`);
+  out.push(
+    `Read ${d.files} files, ${d.lines} lines; rejected ${d.rejectedLines}${rejected.length ? ` (${rejected.join(', ')})` : ''}` +
+      (d.unpricedModels.length ? `; unpriced models (*): ${d.unpricedModels.join(', ')}` : '') +
+      (d.unreadable.length ? `; ${d.unreadable.length} unreadable paths` : ''),
+    `Days in ${r.timeZone}; prices ${r.priceVersion}.`,
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,167 @@
+// Claude Code transcript lines (notes/claude-code-logs.md). Usage appears only on `assistant` lines, one line per
+// content block with identical usage, so the dedup key is `message.id:requestId`. `<synthetic>` lines are never
+// billed (API errors, "No response requested."). Subagent lines carry the parent sessionId and their agentId.
+import { z } from 'zod';
+import { zeroTokens, type ParsedLine, type TokenCounts } from '../usageRecord';
+import { parseJsonObject, type FileParser } from './jsonl';
+
+const count = z.number().int().nonnegative();
+
+/** The `message.usage` object; unknown (future) fields are ignored. Checked against the SDK in claudeUsageCheck.ts. */
+export const claudeUsageSchema = z.object({
+  input_tokens: count,
+  output_tokens: count,
+  cache_creation_input_tokens: count.nullish(),
+  cache_read_input_tokens: count.nullish(),
+  cache_creation: z
+    .object({ ephemeral_5m_input_tokens: count.nullish(), ephemeral_1h_input_tokens: count.nullish() })
+    .nullish(),
+  server_tool_use: z.object({ web_search_requests: count.nullish(), web_fetch_requests: count.nullish() }).nullish(),
+  service_tier: z.string().nullish(),
+  speed: z.string().nullish(),
+  inference_geo: z.string().nullish(),
+});
+export type ClaudeUsage = z.infer<typeof claudeUsageSchema>;
+
+const assistantLineSchema = z.object({
+  type: z.literal('assistant'),
+  sessionId: z.string().min(1),
+  timestamp: z.string().min(10),
+  requestId: z.string().nullish(),
+  uuid: z.string().nullish(),
+  isSidechain: z.boolean().nullish(),
+  agentId: z.string().nullish(),
+  cwd: z.string().nullish(),
+  gitBranch: z.string().nullish(),
+  isApiErrorMessage: z.boolean().nullish(),
+  apiErrorStatus: z.number().nullish(),
+  error: z.string().nullish(),
+  message: z.object({
+    id: z.string().min(1),
+    model: z.string().min(1),
+    stop_reason: z.string().nullish(),
+    usage: claudeUsageSchema,
+  }),
+});
+
+const compactBoundarySchema = z.object({
+  type: z.literal('system'),
+  subtype: z.literal('compact_boundary'),
+  sessionId: z.string().min(1),
+  timestamp: z.string().min(10),
+  uuid: z.string().nullish(),
+  compactMetadata: z
+    .object({ trigger: z.string().nullish(), preTokens: count.nullish(), postTokens: count.nullish() })
+    .nullish(),
+});
+
+/** Splits Anthropic usage into our token types. The 1h share is capped at the total write, as the CLI does. */
+export function claudeTokens(u: ClaudeUsage): TokenCounts {
+  const t = zeroTokens();
+  t.input = u.input_tokens;
+  t.output = u.output_tokens;
+  t.cacheRead = u.cache_read_input_tokens ?? 0;
+  const write = u.cache_creation_input_tokens ?? 0;
+  const oneHour = Math.min(u.cache_creation?.ephemeral_1h_input_tokens ?? 0, write);
+  t.cacheWrite1h = oneHour;
+  t.cacheWrite5m = write - oneHour;
+  return t;
+}
+
+/**
+ * The hidden session-title request (interactive mode only) is billed but not logged; the `ai-title` line shows it
+ * happened. Measured once at 456 input / 17 output tokens on claude-haiku-4-5 (notes §8): estimate with that.
+ */
+const TITLE_ESTIMATE: TokenCounts = { input: 456, output: 17, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
+const TITLE_MODEL = 'claude-haiku-4-5';
+
+/** `fileSessionId` is the transcript's file name (used for lines that carry no sessionId, like `ai-title`). */
+export function createClaudeFileParser(fileSessionId: string): FileParser {
+  return {
+    needles: ['"assistant"', 'compact_boundary', '"ai-title"'],
+    parseLine(text: string): ParsedLine {
+      const json = parseJsonObject(text);
+      if (!json.ok) return json.rejection;
+      const obj = json.value;
+      switch (obj['type']) {
+        case 'assistant':
+          return parseAssistant(obj);
+        case 'system':
+          return obj['subtype'] === 'compact_boundary' ? parseCompaction(obj) : { kind: 'skip' };
+        case 'ai-title': {
+          const sessionId = typeof obj['sessionId'] === 'string' ? obj['sessionId'] : fileSessionId;
+          const timestamp = typeof obj['timestamp'] === 'string' ? obj['timestamp'] : undefined;
+          if (!timestamp) return { kind: 'event', event: { kind: 'session-meta', sessionId } };
+          return {
+            kind: 'estimate',
+            estimate: { key: `title:${sessionId}`, sessionId, timestamp, model: TITLE_MODEL, reason: 'session-title', tokens: { ...TITLE_ESTIMATE } },
+          };
+        }
+        default:
+          return { kind: 'skip' }; // user, attachment, queue-operation, future line types: no usage
+      }
+    },
+  };
+}
+
+function parseAssistant(obj: Record<string, unknown>): ParsedLine {
+  const parsed = assistantLineSchema.safeParse(obj);
+  if (!parsed.success) return { kind: 'rejected', reason: 'schema' };
+  const line = parsed.data;
+  const m = line.message;
+  if (m.model === '<synthetic>') {
+    if (!line.isApiErrorMessage) return { kind: 'skip' };
+    return {
+      kind: 'event',
+      event: {
+        kind: 'api-error',
+        key: `err:${line.uuid ?? m.id}`,
+        sessionId: line.sessionId,
+        timestamp: line.timestamp,
+        status: line.apiErrorStatus ?? undefined,
+        error: line.error ?? undefined,
+      },
+    };
+  }
+  return {
+    kind: 'usage',
+    record: {
+      agent: 'claude-code',
+      key: line.requestId ? `${m.id}:${line.requestId}` : m.id,
+      sessionId: line.sessionId,
+      agentId: line.isSidechain ? (line.agentId ?? 'sidechain') : undefined,
+      timestamp: line.timestamp,
+      model: m.model,
+      project: line.cwd ?? undefined,
+      branch: line.gitBranch || undefined,
+      tokens: claudeTokens(m.usage),
+      webSearchRequests: m.usage.server_tool_use?.web_search_requests ?? 0,
+      fast: m.usage.speed === 'fast',
+      stopReason: m.stop_reason ?? undefined,
+    },
+  };
+}
+
+function parseCompaction(obj: Record<string, unknown>): ParsedLine {
+  const parsed = compactBoundarySchema.safeParse(obj);
+  if (!parsed.success) return { kind: 'rejected', reason: 'schema' };
+  const line = parsed.data;
+  const key = `compact:${line.uuid ?? `${line.sessionId}:${line.timestamp}`}`;
+  const pre = line.compactMetadata?.preTokens ?? undefined;
+  const post = line.compactMetadata?.postTokens ?? undefined;
+  // The summarisation request is billed but not logged (notes §8): estimate it as the whole pre-compaction
+  // context sent as input and the post-compaction context as output. An upper bound, labelled as an estimate.
+  const event = { kind: 'compaction' as const, key, sessionId: line.sessionId, timestamp: line.timestamp, preTokens: pre, postTokens: post };
+  if (pre === undefined) return { kind: 'event', event };
+  return {
+    kind: 'estimate',
+    event,
+    estimate: {
+      key,
+      sessionId: line.sessionId,
+      timestamp: line.timestamp,
+      reason: 'compact-summary',
+      tokens: { input: pre, output: post ?? 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 },
+    },
+  };
+}
