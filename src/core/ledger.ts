@@ -61,7 +61,11 @@ export class Ledger {
 
   addRecord(record: UsageRecord): void {
     const existing = this.records.get(record.key);
-    if (existing && totalTokens(existing.tokens) >= totalTokens(record.tokens)) return;
+    if (existing && totalTokens(existing.tokens) >= totalTokens(record.tokens)) {
+      // Codex logs the window on the token_count line that follows its token_usage_record twin.
+      existing.contextWindow ??= record.contextWindow;
+      return;
+    }
     this.records.set(record.key, record);
   }
 

@@ -109,6 +109,8 @@ export function isValidTimeZone(timeZone: string): boolean {
 interface SessionAcc {
   report: SessionReport;
   latestMain?: UsageRecord;
+  /** Main-thread (timestamp, model) in time order, to price estimates with the model in force then. */
+  mainModels: { at: string; model: string }[];
   subagents: Map<string, SubagentCost>;
 }
 
@@ -145,6 +147,7 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
           apiErrors: 0,
           compactions: 0,
         },
+        mainModels: [],
         subagents: new Map(),
       };
       sessions.set(r.sessionId, acc);
@@ -193,6 +196,8 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
       addTokens(sub.tokens, r.tokens);
     } else {
       acc.latestMain = r;
+      const last = acc.mainModels[acc.mainModels.length - 1];
+      if (!last || last.model !== r.model) acc.mainModels.push({ at: r.timestamp, model: r.model });
     }
   }
 
@@ -202,7 +207,7 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     const date = localDate(e.timestamp, timeZone);
     if (!inRange(date)) continue;
     const acc = sessions.get(e.sessionId);
-    const model = e.model ?? mainModelAt(records, e.sessionId, e.timestamp) ?? acc?.report.currentModel ?? null;
+    const model = e.model ?? (acc ? modelAt(acc.mainModels, e.timestamp) : undefined) ?? null;
     const resolved = model ? prices.resolve(model, e.timestamp, acc?.report.agent) : undefined;
     const usd = resolved ? costOf(e.tokens, 0, resolved.row) : 0;
     estimates.push({ sessionId: e.sessionId, reason: e.reason, timestamp: e.timestamp, model, usd });
@@ -247,13 +252,12 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
   };
 }
 
-/** The session's main-thread model in force at `timestamp` (for pricing estimates). */
-function mainModelAt(sorted: UsageRecord[], sessionId: string, timestamp: string): string | undefined {
-  let model: string | undefined;
-  for (const r of sorted) {
-    if (r.sessionId !== sessionId || r.agentId) continue;
-    if (r.timestamp > timestamp && model) break;
-    model = r.model;
+/** The main-thread model in force at `timestamp` (the first one if the estimate predates every request). */
+function modelAt(timeline: { at: string; model: string }[], timestamp: string): string | undefined {
+  let model = timeline[0]?.model;
+  for (const t of timeline) {
+    if (t.at > timestamp) break;
+    model = t.model;
   }
   return model;
 }
