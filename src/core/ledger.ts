@@ -61,10 +61,16 @@ export class Ledger {
 
   addRecord(record: UsageRecord): void {
     const existing = this.records.get(record.key);
-    if (existing && totalTokens(existing.tokens) >= totalTokens(record.tokens)) {
-      // Codex logs the window on the token_count line that follows its token_usage_record twin.
-      existing.contextWindow ??= record.contextWindow;
-      return;
+    if (existing) {
+      const had = totalTokens(existing.tokens);
+      const has = totalTokens(record.tokens);
+      const better = has > had || (has === had && existing.copied === true && !record.copied);
+      if (!better) {
+        // Codex logs the window on the token_count line that follows its token_usage_record twin.
+        existing.contextWindow ??= record.contextWindow;
+        return;
+      }
+      record.contextWindow ??= existing.contextWindow;
     }
     this.records.set(record.key, record);
   }

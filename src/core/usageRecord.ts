@@ -57,6 +57,11 @@ export interface UsageRecord {
   stopReason?: string;
   /** Context window the agent reported for this request (Codex `model_context_window`). */
   contextWindow?: number;
+  /**
+   * The line sits in its file after a later-stamped line: history copied in by a fork (`--fork-session` writes the
+   * fork's own queue entry first, then the parent's lines). Among equal copies the ledger keeps the original.
+   */
+  copied?: boolean;
 }
 
 /** Billed requests that the log only hints at; priced as labelled estimates, never mixed into costUsd. */

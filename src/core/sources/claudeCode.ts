@@ -77,15 +77,23 @@ const TITLE_MODEL = 'claude-haiku-4-5';
 
 /** `fileSessionId` is the transcript's file name (used for lines that carry no sessionId, like `ai-title`). */
 export function createClaudeFileParser(fileSessionId: string): FileParser {
+  /** Latest timestamp seen so far in this file: a usage line stamped before it was copied in by a fork. */
+  let latestSeen = '';
   return {
-    needles: ['"assistant"', 'compact_boundary', '"ai-title"'],
+    needles: ['"assistant"', 'compact_boundary', '"ai-title"', '"queue-operation"'],
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);
       if (!json.ok) return json.rejection;
       const obj = json.value;
+      const stamp = typeof obj['timestamp'] === 'string' ? obj['timestamp'] : '';
+      const copied = stamp !== '' && stamp < latestSeen;
+      if (stamp > latestSeen) latestSeen = stamp;
       switch (obj['type']) {
-        case 'assistant':
-          return parseAssistant(obj);
+        case 'assistant': {
+          const parsed = parseAssistant(obj);
+          if (copied && parsed.kind === 'usage') parsed.record.copied = true;
+          return parsed;
+        }
         case 'system':
           return obj['subtype'] === 'compact_boundary' ? parseCompaction(obj) : { kind: 'skip' };
         case 'ai-title': {
