@@ -27,39 +27,10 @@ import {
   zeroUsage,
 } from './claude/scenarios';
 import type { Expectation, LogLine, ScenarioOutcome } from './claude/scenarios';
+import type { Report, ReportTokens } from './reportContract';
 
 // ---------------------------------------------------------------------------------------------------------------
-// The report contract (`node dist/cli.js report --json --claude-dir <dir>`), restated here on purpose: the test pins
-// the interface rather than importing whatever src/ currently declares.
-
-interface ReportTokens {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-}
-
-interface ReportSession {
-  agent: string;
-  sessionId: string;
-  project: string;
-  branch: string;
-  models: string[];
-  requests: number;
-  costUsd: number;
-  estimatedExtraUsd: number;
-  tokens: ReportTokens;
-  contextTokens: number;
-  contextWindow: number;
-}
-
-interface Report {
-  totals: { costUsd: number; estimatedExtraUsd: number; requests: number; tokens: ReportTokens };
-  sessions: ReportSession[];
-  days: { date: string; costUsd: number; tokens: ReportTokens }[];
-  diagnostics: { files: number; lines: number; rejectedLines: number; rejected: Record<string, number>; unpricedModels: string[] };
-}
+// The report under test: `node dist/cli.js report --json --claude-dir <dir>` (contract in ./reportContract.ts).
 
 const cliJs = join(repoRoot, 'dist', 'cli.js');
 const fixturesRoot = join(repoRoot, 'test', 'fixtures', 'claude-real');

@@ -34,6 +34,7 @@ import {
   toolLoop,
 } from './codex/scenarios';
 import type { StepResult } from './codex/scenarios';
+import type { Report, ReportTokens } from './reportContract';
 
 /** The built CLI; AGENT_METER_CLI points the suite at another build (e.g. a packaged one). */
 const cliPath = process.env.AGENT_METER_CLI ?? join(repoRoot, 'dist', 'cli.js');
@@ -42,41 +43,7 @@ const COST_TOLERANCE = 0.005;
 const SCENARIO_TIMEOUT_MS = 90_000;
 
 // ---------------------------------------------------------------------------------------------------------------
-// The report, as `agent-meter report --json` prints it (only the fields this suite checks).
-
-interface ReportTokens {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite5m: number;
-  cacheWrite1h: number;
-}
-
-interface ReportSession {
-  agent: string;
-  sessionId: string;
-  project?: string;
-  branch?: string;
-  models: string[];
-  requests: number;
-  costUsd: number;
-  tokens: ReportTokens;
-  contextTokens?: number;
-  contextWindow?: number;
-}
-
-interface Report {
-  totals: { costUsd: number; estimatedExtraUsd: number; requests: number; tokens: ReportTokens };
-  sessions: ReportSession[];
-  days: { date: string; costUsd: number; tokens: ReportTokens }[];
-  diagnostics: {
-    files: number;
-    lines: number;
-    rejectedLines: number;
-    rejected: Record<string, number>;
-    unpricedModels: string[];
-  };
-}
+// The report under test: `agent-meter report --json --codex-dir <dir>` (contract in ./reportContract.ts).
 
 /** Runs the built CLI on the workspace only: HOME and every config dir point into the temp tree. */
 function agentMeterReport(workspace: CodexWorkspace): Report {
