@@ -9,6 +9,8 @@ const watch = process.argv.includes('--watch');
 const entries = [
   { in: 'src/extension.ts', out: 'extension', external: ['vscode'] },
   { in: 'src/cli/main.ts', out: 'cli', external: [], banner: '#!/usr/bin/env node' },
+  // Worker threads for parallel cold scans; loaded from the same dist/ folder by extension and CLI.
+  { in: 'src/node/scanWorker.ts', out: 'scanWorker', external: [] },
 ];
 
 async function main() {

@@ -4,11 +4,11 @@
 // Exit codes: 0 ok, 2 usage error (bad flag, missing dir, bad pricing file), 1 unexpected failure.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Ledger } from '../core/ledger';
 import { PriceTable, priceOverridesSchema, type PriceOverride } from '../core/pricing';
 import { buildReport, isValidTimeZone } from '../core/report';
-import { readAll } from '../node/logReader';
+import { Meter } from '../node/meter';
 import { checkExplicitDir, defaultSourceDirs, sourceRoots } from '../node/sourcePaths';
+import { defaultStateDir } from '../node/stateDir';
 import { formatReportTable, reportJson } from './reportFormat';
 
 declare const AGENT_METER_VERSION: string | undefined;
@@ -27,6 +27,8 @@ Options for report:
   --until YYYY-MM-DD     last day to include (in --timezone)
   --timezone IANA        time zone for calendar days (default: this machine's, ${localZone()})
   --pricing FILE         JSON array of price overrides (USD per million tokens)
+  --state-dir DIR        where the persistent ledger lives (default: $AGENT_METER_HOME or ~/.agent-meter)
+  --no-state             read every log from scratch and persist nothing
   -h, --help             this help
 `;
 
@@ -60,6 +62,14 @@ function loadOverrides(file: string | undefined): PriceOverride[] {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** AGENT_METER_WORKERS=N pins the cold-scan worker count (0 = this thread only); unset = decided per scan. */
+function workersFromEnv(): number | undefined {
+  const raw = process.env['AGENT_METER_WORKERS'];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
 async function report(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -71,6 +81,8 @@ async function report(argv: string[]): Promise<void> {
       until: { type: 'string' },
       timezone: { type: 'string' },
       pricing: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'no-state': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,10 +113,22 @@ async function report(argv: string[]): Promise<void> {
   const dirs = explicit ? { claudeDirs, codexDirs } : defaultSourceDirs();
   const prices = new PriceTable(loadOverrides(values.pricing));
 
-  const ledger = new Ledger();
-  await readAll(sourceRoots(dirs), ledger);
-  const result = buildReport(ledger, prices, { timeZone, since: values.since, until: values.until }, new Date());
+  if (values['no-state'] && values['state-dir']) throw new UsageError('--state-dir and --no-state exclude each other');
+  const meter = new Meter({
+    roots: sourceRoots(dirs),
+    stateDir: values['no-state'] ? undefined : (values['state-dir'] ?? defaultStateDir()),
+    workers: workersFromEnv(),
+  });
+  let result;
+  try {
+    meter.open();
+    await meter.catchUp();
+    result = buildReport(meter.ledger, prices, { timeZone, since: values.since, until: values.until }, new Date());
+  } finally {
+    meter.close();
+  }
 
+  for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
   for (const u of result.diagnostics.unreadable) process.stderr.write(`agent-meter: cannot read ${u.path} (${u.error})\n`);
   process.stdout.write(values.json ? `${JSON.stringify(reportJson(result), null, 2)}\n` : formatReportTable(result));
 }
@@ -139,10 +163,19 @@ function isParseArgsError(err: unknown): boolean {
   return err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
+/** AGENT_METER_STATS=1: one line on stderr at exit with peak memory (incl. worker threads) and wall time. */
+function printStats(startedAt: number): void {
+  if (process.env['AGENT_METER_STATS'] !== '1') return;
+  const stats = { maxRssKb: process.resourceUsage().maxRSS, elapsedMs: Math.round(performance.now() - startedAt) };
+  process.stderr.write(`agent-meter-stats ${JSON.stringify(stats)}\n`);
+}
+
 if (require.main === module) {
+  const startedAt = performance.now();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      printStats(startedAt);
     },
     () => {
       process.exitCode = 1;

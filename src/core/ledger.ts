@@ -1,6 +1,8 @@
 // The ledger: every billed request exactly once. Copies of one response (Claude Code logs one line per content
 // block; `--fork-session` copies whole histories into a new file) share a key; among copies the largest usage wins
-// (a sidechain line can hold the stream's first snapshot, a later copy the final numbers). Pure: no I/O.
+// (a sidechain line can hold the stream's first snapshot, a later copy the final numbers), then the original over a
+// fork's copy. What each log file contributed is kept apart, so a file that was truncated or replaced can be
+// re-read and its contribution replaced (never added twice), and a deleted file keeps its records. Pure: no I/O.
 import type { EstimateRecord, ParsedLine, RejectionReason, SessionEvent, UsageRecord } from './usageRecord';
 import { totalTokens } from './usageRecord';
 
@@ -25,64 +27,222 @@ export interface SessionInfo {
   branch?: string;
 }
 
-export class Ledger {
+type Compaction = Extract<SessionEvent, { kind: 'compaction' }>;
+type ApiError = Extract<SessionEvent, { kind: 'api-error' }>;
+type SessionMeta = Extract<SessionEvent, { kind: 'session-meta' }>;
+
+/** Everything one log file contributed. */
+export interface FileContribution {
+  readonly path: string;
+  readonly records: Map<string, UsageRecord>;
+  readonly estimates: Map<string, EstimateRecord>;
+  readonly compactions: Map<string, Compaction>;
+  readonly apiErrors: Map<string, ApiError>;
+  readonly sessionMeta: SessionMeta[];
+  lines: number;
+  rejected: Partial<Record<RejectionReason, number>>;
+  repaired: Record<string, number>;
+}
+
+function emptyContribution(path: string): FileContribution {
+  return {
+    path,
+    records: new Map(),
+    estimates: new Map(),
+    compactions: new Map(),
+    apiErrors: new Map(),
+    sessionMeta: [],
+    lines: 0,
+    rejected: {},
+    repaired: {},
+  };
+}
+
+/**
+ * True when `candidate` should replace `current` as the counted copy of a response: the larger usage, then the
+ * original over a fork's copy, then (copies no log line tells apart) the smaller session id, so the result never
+ * depends on the order files were read in.
+ */
+function isBetterCopy(candidate: UsageRecord, current: UsageRecord): boolean {
+  const a = totalTokens(candidate.tokens);
+  const b = totalTokens(current.tokens);
+  if (a !== b) return a > b;
+  const copyA = candidate.copied === true;
+  const copyB = current.copied === true;
+  if (copyA !== copyB) return copyB;
+  return candidate.sessionId < current.sessionId;
+}
+
+/** What the log reader feeds: the ledger itself, or the store's journal recorder in front of it. */
+export interface LedgerSink {
+  /** Makes sure the file is known (an empty file still counts as read). */
+  touchFile(path: string): void;
+  countLine(path: string, lines?: number): void;
+  add(path: string, parsed: ParsedLine): void;
+  countRepair(path: string, what: string): void;
+  /** Forgets what the file contributed, before re-reading it from the start. */
+  resetFile(path: string): void;
+  unreadable: { path: string; error: string }[];
+}
+
+export class Ledger implements LedgerSink {
+  /** The counted copy of each response. */
   readonly records = new Map<string, UsageRecord>();
   readonly estimates = new Map<string, EstimateRecord>();
-  readonly compactions = new Map<string, Extract<SessionEvent, { kind: 'compaction' }>>();
-  readonly apiErrors = new Map<string, Extract<SessionEvent, { kind: 'api-error' }>>();
+  readonly compactions = new Map<string, Compaction>();
+  readonly apiErrors = new Map<string, ApiError>();
   readonly sessionInfo = new Map<string, SessionInfo>();
-  readonly diagnostics: ReadDiagnostics = emptyDiagnostics();
+  /** Folders and files that could not be read in the latest pass (replaced by each full listing). */
+  unreadable: { path: string; error: string }[] = [];
+  private readonly files = new Map<string, FileContribution>();
+  /** Bumped on every change; views cache on it. */
+  revision = 0;
 
-  /** Records what a parser made of one line. */
-  add(parsed: ParsedLine): void {
+  /** The contribution of one file, created on first use. */
+  file(path: string): FileContribution {
+    let f = this.files.get(path);
+    if (!f) this.files.set(path, (f = emptyContribution(path)));
+    return f;
+  }
+
+  touchFile(path: string): void {
+    this.file(path);
+  }
+
+  hasFile(path: string): boolean {
+    return this.files.has(path);
+  }
+
+  fileContributions(): IterableIterator<FileContribution> {
+    return this.files.values();
+  }
+
+  /** Records what a parser made of one line of `path`. */
+  add(path: string, parsed: ParsedLine): void {
+    const f = this.file(path);
     switch (parsed.kind) {
       case 'usage':
-        this.addRecord(parsed.record);
+        this.addRecord(f, parsed.record);
         return;
       case 'estimate':
-        if (!this.estimates.has(parsed.estimate.key)) this.estimates.set(parsed.estimate.key, parsed.estimate);
-        if (parsed.event) this.addEvent(parsed.event);
+        this.addKeyed(f.estimates, this.estimates, parsed.estimate.key, parsed.estimate);
+        if (parsed.event) this.addEvent(f, parsed.event);
         return;
       case 'event':
-        this.addEvent(parsed.event);
+        this.addEvent(f, parsed.event);
         return;
       case 'rejected':
-        this.reject(parsed.reason);
+        f.rejected[parsed.reason] = (f.rejected[parsed.reason] ?? 0) + 1;
+        this.revision++;
         return;
       case 'skip':
         return;
     }
   }
 
-  reject(reason: RejectionReason): void {
-    this.diagnostics.rejectedLines++;
-    this.diagnostics.rejected[reason] = (this.diagnostics.rejected[reason] ?? 0) + 1;
+  countLine(path: string, lines = 1): void {
+    this.file(path).lines += lines;
   }
 
-  addRecord(record: UsageRecord): void {
-    const existing = this.records.get(record.key);
-    if (existing) {
-      const had = totalTokens(existing.tokens);
-      const has = totalTokens(record.tokens);
-      const better = has > had || (has === had && existing.copied === true && !record.copied);
-      if (!better) {
+  countRepair(path: string, what: string): void {
+    const f = this.file(path);
+    f.repaired[what] = (f.repaired[what] ?? 0) + 1;
+  }
+
+  private addRecord(f: FileContribution, record: UsageRecord): void {
+    const mine = f.records.get(record.key);
+    if (mine) {
+      if (!isBetterCopy(record, mine)) {
         // Codex logs the window on the token_count line that follows its token_usage_record twin.
-        existing.contextWindow ??= record.contextWindow;
+        mine.contextWindow ??= record.contextWindow;
         return;
       }
-      record.contextWindow ??= existing.contextWindow;
+      record.contextWindow ??= mine.contextWindow;
     }
-    this.records.set(record.key, record);
+    f.records.set(record.key, record);
+    const counted = this.records.get(record.key);
+    if (!counted || counted === mine || isBetterCopy(record, counted)) {
+      this.records.set(record.key, record);
+      this.revision++;
+    }
   }
 
-  private addEvent(event: SessionEvent): void {
-    if (event.kind === 'compaction') this.compactions.set(event.key, event);
-    else if (event.kind === 'api-error') this.apiErrors.set(event.key, event);
-    else {
-      const info = this.sessionInfo.get(event.sessionId) ?? {};
-      info.project ??= event.project;
-      if (event.branch) info.branch = event.branch;
-      this.sessionInfo.set(event.sessionId, info);
+  private addKeyed<T extends object>(mine: Map<string, T>, all: Map<string, T>, key: string, value: T): void {
+    if (mine.has(key)) return;
+    mine.set(key, value);
+    if (!all.has(key)) {
+      all.set(key, value);
+      this.revision++;
     }
+  }
+
+  private addEvent(f: FileContribution, event: SessionEvent): void {
+    if (event.kind === 'compaction') this.addKeyed(f.compactions, this.compactions, event.key, event);
+    else if (event.kind === 'api-error') this.addKeyed(f.apiErrors, this.apiErrors, event.key, event);
+    else {
+      f.sessionMeta.push(event);
+      this.applySessionMeta(event);
+      this.revision++;
+    }
+  }
+
+  private applySessionMeta(event: SessionMeta): void {
+    const info = this.sessionInfo.get(event.sessionId) ?? {};
+    info.project ??= event.project;
+    if (event.branch) info.branch = event.branch;
+    this.sessionInfo.set(event.sessionId, info);
+  }
+
+  /**
+   * Forgets what `path` contributed (before re-reading a file that shrank or was replaced). Responses that other
+   * files also logged fall back to the best remaining copy.
+   */
+  resetFile(path: string): void {
+    const f = this.files.get(path);
+    if (!f) return;
+    this.files.delete(path);
+    this.revision++;
+    const others = [...this.files.values()];
+    for (const [key, r] of f.records) {
+      if (this.records.get(key) !== r) continue;
+      let best: UsageRecord | undefined;
+      for (const o of others) {
+        const c = o.records.get(key);
+        if (c && (!best || isBetterCopy(c, best))) best = c;
+      }
+      if (best) this.records.set(key, best);
+      else this.records.delete(key);
+    }
+    const fallBack = <T>(mine: Map<string, T>, all: Map<string, T>, pick: (o: FileContribution) => Map<string, T>) => {
+      for (const [key, v] of mine) {
+        if (all.get(key) !== v) continue;
+        const other = others.map(pick).find((m) => m.has(key));
+        if (other) all.set(key, other.get(key)!);
+        else all.delete(key);
+      }
+    };
+    fallBack(f.estimates, this.estimates, (o) => o.estimates);
+    fallBack(f.compactions, this.compactions, (o) => o.compactions);
+    fallBack(f.apiErrors, this.apiErrors, (o) => o.apiErrors);
+    if (f.sessionMeta.length) {
+      this.sessionInfo.clear();
+      for (const o of others) for (const m of o.sessionMeta) this.applySessionMeta(m);
+    }
+  }
+
+  /** Data-quality counters summed over every file. */
+  get diagnostics(): ReadDiagnostics {
+    const d = emptyDiagnostics();
+    for (const f of this.files.values()) {
+      d.files++;
+      d.lines += f.lines;
+      for (const [reason, n] of Object.entries(f.rejected) as [RejectionReason, number][]) {
+        d.rejected[reason] = (d.rejected[reason] ?? 0) + n;
+        d.rejectedLines += n;
+      }
+      for (const [what, n] of Object.entries(f.repaired)) d.repaired[what] = (d.repaired[what] ?? 0) + n;
+    }
+    d.unreadable = [...this.unreadable];
+    return d;
   }
 }

@@ -2,14 +2,22 @@
 // Rules (DESIGN.md §4): cache read and 5m/1h cache writes at their own rates; the long-context tier applies to the
 // whole request when its prompt (uncached + cache read + cache write) passes the threshold; fast mode multiplies
 // token prices; web search per request; unknown model → unpriced (never silently $0).
-import { findProvider } from '@pydantic/genai-prices';
-import type { ModelInfo, ModelPrice, MatchLogic, Provider } from '@pydantic/genai-prices';
+import type { ModelInfo, ModelPrice, MatchLogic } from '@pydantic/genai-prices';
 import { z } from 'zod';
 import { isVersionSuffix, normaliseModel } from './modelNames';
+import priceData from './priceData.json';
 import { promptTokens, type AgentKind, type TokenCounts } from './usageRecord';
 
-/** The bundled genai-prices release; a unit test keeps it equal to the installed package. */
-export const GENAI_PRICES_VERSION = '0.1.8';
+/** genai-prices' Anthropic and OpenAI rows, snapshotted at build time (scripts/snapshotPrices.mjs). */
+interface PriceSnapshot {
+  source: string;
+  version: string;
+  providers: { id: string; name: string; models: ModelInfo[] }[];
+}
+const snapshot = priceData as unknown as PriceSnapshot;
+
+/** The genai-prices release the snapshot was taken from; a unit test keeps it equal to the installed package. */
+export const GENAI_PRICES_VERSION = snapshot.version;
 
 /** USD per million tokens per token type, and USD per web-search request. */
 export interface Rates {
@@ -190,13 +198,13 @@ function matchScore(logic: MatchLogic, id: string): number {
 export class PriceTable {
   private readonly cache = new Map<string, PriceResolution | null>();
   private readonly overrides: PriceOverride[];
-  private readonly providers: Provider[];
+  private readonly providers: PriceSnapshot['providers'];
   /** Identifies the price data behind a figure: genai-prices version plus whether overrides applied. */
   readonly version: string;
 
   constructor(userOverrides: PriceOverride[] = []) {
     this.overrides = userOverrides;
-    this.providers = ['anthropic', 'openai'].flatMap((id) => findProvider({ providerId: id }) ?? []);
+    this.providers = snapshot.providers;
     this.version = `genai-prices@${GENAI_PRICES_VERSION}${userOverrides.length ? `+${userOverrides.length} overrides` : ''}`;
   }
 

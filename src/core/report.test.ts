@@ -13,7 +13,7 @@ function ledgerOf(files: Record<string, string[]>): Ledger {
   const ledger = new Ledger();
   for (const [session, lines] of Object.entries(files)) {
     const parser = createClaudeFileParser(session);
-    for (const l of lines) ledger.add(parser.parseLine(l));
+    for (const l of lines) ledger.add(session, parser.parseLine(l));
   }
   return ledger;
 }

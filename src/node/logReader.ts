@@ -1,19 +1,31 @@
-// Reads agent log files into the ledger: walks the source roots, streams each file in 1 MiB chunks, splits lines on
-// raw bytes, and decodes + parses only lines that look like JSON objects and contain one of the parser's needles
-// (the prefilter: most bytes in a transcript are prompts and tool output that cannot carry usage). Bad lines become
-// counted rejections; unreadable files and folders are listed; nothing here throws for bad input.
+// Reads agent log files into the ledger, incrementally: each file has a checkpoint (device + inode, size, the byte
+// offset after the last complete line, the parser's state there), so a read starts where the last one stopped and
+// reads only new bytes. A file that shrank or changed inode is re-read from 0 and its contribution replaced. A
+// half-written last line is left for the next read (the stateless scan counts it as `incomplete-line`).
+// Lines are split on raw bytes; only lines that look like JSON objects and contain one of the parser's needles are
+// decoded and parsed (the prefilter: most bytes in a transcript are prompts and tool output that carry no usage).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createClaudeFileParser } from '../core/sources/claudeCode';
-import { createCodexFileParser } from '../core/sources/codex';
-import type { FileParser } from '../core/sources/jsonl';
-import type { Ledger, ReadDiagnostics } from '../core/ledger';
+import { createClaudeFileParser, type ClaudeParserState } from '../core/sources/claudeCode';
+import { createCodexFileParser, type CodexParserState } from '../core/sources/codex';
+import { SHORT_LINE_BYTES, type FileParser } from '../core/sources/jsonl';
+import type { LedgerSink } from '../core/ledger';
 import type { AgentKind } from '../core/usageRecord';
 import type { SourceRoot } from './sourcePaths';
 
 const CHUNK_BYTES = 1 << 20;
 /** Longer lines are skipped (counted) without being buffered: memory stays bounded on a runaway line. */
 export const MAX_LINE_BYTES = 64 << 20;
+
+/** Reads yield to the event loop after this many chunks (16 MiB). */
+const YIELD_EVERY_CHUNKS = 16;
+
+let chunkBuffer: Buffer | undefined;
+/** One read buffer per thread: reads never overlap within a thread (the yield point is between chunks, and a
+ * chunk is fully handled before it). */
+function sharedChunk(): Buffer {
+  return (chunkBuffer ??= Buffer.allocUnsafe(CHUNK_BYTES));
+}
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -24,15 +36,34 @@ export interface LogFile {
   path: string;
 }
 
+/** Where reading a file stopped, and what is needed to go on from there. */
+export interface FileCheckpoint {
+  path: string;
+  agent: AgentKind;
+  dev: number;
+  ino: number;
+  /** File size when last read. */
+  size: number;
+  mtimeMs: number;
+  /** Bytes consumed: everything before this offset has been counted. */
+  offset: number;
+  /** Parser state at `offset`. */
+  parser: object;
+  /** Inside a line longer than MAX_LINE_BYTES that is being skipped. */
+  skippingLongLine?: boolean;
+  /** The file is gone; its records stay in the ledger (history outlives the agents' 30-day purge). */
+  deleted?: boolean;
+}
+
 /** Every `*.jsonl` under the roots, sorted (a stable order makes "first copy seen" deterministic). */
-export async function listLogFiles(roots: SourceRoot[], diagnostics: ReadDiagnostics): Promise<LogFile[]> {
+export async function listLogFiles(roots: SourceRoot[], unreadable: { path: string; error: string }[]): Promise<LogFile[]> {
   const files: LogFile[] = [];
   async function walk(agent: AgentKind, dir: string): Promise<void> {
     let entries: fs.Dirent[];
     try {
       entries = await fs.promises.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      diagnostics.unreadable.push({ path: dir, error: errorCode(err) });
+      unreadable.push({ path: dir, error: errorCode(err) });
       return;
     }
     for (const e of entries) {
@@ -47,62 +78,170 @@ export async function listLogFiles(roots: SourceRoot[], diagnostics: ReadDiagnos
 }
 
 /** The parser for a file: session ids come from file names until the lines say otherwise. */
-export function parserFor(file: LogFile): FileParser {
+export function parserFor(file: LogFile, state?: object): FileParser {
   const base = path.basename(file.path, '.jsonl');
   if (file.agent === 'codex') {
     const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(base);
-    return createCodexFileParser(m?.[1] ?? base);
+    return createCodexFileParser(m?.[1] ?? base, state as CodexParserState | undefined);
   }
   // `<session>/subagents/agent-<id>.jsonl` belongs to `<session>`.
   const dir = path.dirname(file.path);
   const session = path.basename(dir) === 'subagents' ? path.basename(path.dirname(dir)) : base;
-  return createClaudeFileParser(session);
+  return createClaudeFileParser(session, state as ClaudeParserState | undefined);
 }
 
-/** Feeds one complete line (bytes [start, end) of buf, no newline) to the parser and the ledger. */
-function handleLine(
-  buf: Buffer,
-  start: number,
-  end: number,
-  parser: FileParser,
-  needles: Buffer[],
-  ledger: Ledger,
-  unterminated: boolean,
-): void {
-  // Trim ASCII whitespace (incl. \r of CRLF files) without copying.
-  while (start < end && buf[start]! <= 0x20) start++;
-  while (end > start && buf[end - 1]! <= 0x20) end--;
-  if (start === end) return;
-  const diag = ledger.diagnostics;
-  diag.lines++;
-  if (buf[start] !== OPEN_BRACE) {
-    ledger.reject('not-json');
-    return;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** End of the string value whose body starts at `from`, or -1 when it holds an escape (then: no shortcut). */
+function plainStringEnd(line: Buffer, from: number): number {
+  const q = line.indexOf(QUOTE, from);
+  return q === -1 || line[q - 1] === BACKSLASH ? -1 : q;
+}
+
+/** Bytes [start, end) of buf begin with `prefix` (a JS loop: cheaper than a native call for a few bytes). */
+function startsWith(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** A needle searched once per chunk: `at` is its next occurrence at or after the current line, or -1. */
+interface ChunkNeedle {
+  bytes: Buffer;
+  at: number;
+  /** Only short lines are checked for it. */
+  shortOnly: boolean;
+}
+
+/** How a line ended up, for the caller's bookkeeping. */
+const enum LineOutcome {
+  Counted,
+  /** The last, unterminated line is not a whole JSON object yet: leave it for the next read. */
+  Unfinished,
+}
+
+/**
+ * One read of one file: the parser, the prefilter and the per-read counters. The prefilter runs on raw bytes: each
+ * needle is searched once per chunk (its next occurrence is remembered), so a line that cannot carry usage costs
+ * a few comparisons, not a search.
+ */
+class FileScan {
+  private readonly needles: ChunkNeedle[];
+  private readonly prefixes: Buffer[];
+  private readonly repeat?: { first: Buffer; second: Buffer; object: Buffer; seen: Set<string> };
+  lines = 0;
+  private repairs = 0;
+
+  constructor(
+    private readonly file: LogFile,
+    private readonly parser: FileParser,
+    private readonly ledger: LedgerSink,
+  ) {
+    this.needles = [
+      ...parser.needles.map((n) => ({ bytes: Buffer.from(n, 'utf8'), at: -1, shortOnly: false })),
+      ...(parser.shortNeedles ?? []).map((n) => ({ bytes: Buffer.from(n, 'utf8'), at: -1, shortOnly: true })),
+    ];
+    this.prefixes = (parser.prefixes ?? []).map((p) => Buffer.from(p, 'utf8'));
+    const m = parser.repeatMarkers;
+    if (m) this.repeat = { first: Buffer.from(m.first), second: Buffer.from(m.second), object: Buffer.from(m.object), seen: new Set() };
   }
-  if (buf[end - 1] !== CLOSE_BRACE) {
-    // An object cut short: still being written (last line, no newline) or truncated by a crash.
-    ledger.reject(unterminated ? 'incomplete-line' : 'invalid-json');
-    return;
+
+  /** Call when `buf` holds new content (a new chunk, or a joined long line): needle positions start over. */
+  newBuffer(): void {
+    for (const n of this.needles) n.at = -2;
   }
-  const line = buf.subarray(start, end);
-  let wanted = false;
-  for (const n of needles) {
-    if (line.indexOf(n) !== -1) {
-      wanted = true;
-      break;
+
+  private wanted(buf: Buffer, start: number, end: number): boolean {
+    for (const p of this.prefixes) if (startsWith(buf, start, end, p)) return true;
+    const short = end - start <= SHORT_LINE_BYTES;
+    for (const n of this.needles) {
+      if (n.shortOnly) {
+        // Searched within the line only: a chunk-wide search for a rare marker would scan every byte again.
+        if (short && buf.subarray(start, end).indexOf(n.bytes) !== -1) return true;
+        continue;
+      }
+      if (n.at !== -1 && n.at < start) n.at = buf.indexOf(n.bytes, start);
+      if (n.at !== -1 && n.at + n.bytes.length <= end) return true;
     }
+    return false;
   }
-  if (!wanted) return;
-  const text = line.toString('utf8');
-  const parsed = parser.parseLine(text);
-  if (parsed.kind === 'rejected' && unterminated && parsed.reason === 'invalid-json') {
-    ledger.reject('incomplete-line');
-    return;
+
+  /**
+   * The identity of a line by the parser's repeat markers (message id, request id, usage bytes), or undefined
+   * when the line does not have the expected shape (then it is simply parsed).
+   */
+  private signature(line: Buffer): string | undefined {
+    const r = this.repeat!;
+    const a = line.indexOf(r.first);
+    if (a === -1) return undefined;
+    const aEnd = plainStringEnd(line, a + r.first.length);
+    const u = line.lastIndexOf(r.object);
+    const b = line.lastIndexOf(r.second);
+    if (aEnd === -1 || u === -1 || b <= u) return undefined;
+    const bEnd = plainStringEnd(line, b + r.second.length);
+    if (bEnd === -1) return undefined;
+    // [u, b) is the usage object and what closes the message: identical in every block line of one response.
+    return `${line.toString('latin1', a + r.first.length, aEnd)}|${line.toString('latin1', u, bEnd)}`;
   }
-  if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && text.includes('\uFFFD') && !isValidUtf8(line)) {
-    diag.repaired['invalid-utf8'] = (diag.repaired['invalid-utf8'] ?? 0) + 1;
+
+  /** Handles one line (bytes [start, end) of buf, no newline). `last` = unterminated final fragment. */
+  line(buf: Buffer, start: number, end: number, last: 'no' | 'wait' | 'final'): LineOutcome {
+    // Trim ASCII whitespace (incl. \r of CRLF files) without copying.
+    while (start < end && buf[start]! <= 0x20) start++;
+    while (end > start && buf[end - 1]! <= 0x20) end--;
+    if (start === end) return LineOutcome.Counted;
+    const path = this.file.path;
+    if (buf[start] !== OPEN_BRACE) {
+      if (last === 'wait') return LineOutcome.Unfinished;
+      this.lines++;
+      this.ledger.add(path, { kind: 'rejected', reason: 'not-json' });
+      return LineOutcome.Counted;
+    }
+    if (buf[end - 1] !== CLOSE_BRACE) {
+      // An object cut short: still being written (last line) or truncated by a crash (mid-file).
+      if (last === 'wait') return LineOutcome.Unfinished;
+      this.lines++;
+      this.ledger.add(path, { kind: 'rejected', reason: last === 'final' ? 'incomplete-line' : 'invalid-json' });
+      return LineOutcome.Counted;
+    }
+    if (!this.wanted(buf, start, end)) {
+      this.lines++;
+      return LineOutcome.Counted;
+    }
+    const line = buf.subarray(start, end);
+    // Another content block of a response already parsed in this file: same ids, same usage, nothing new.
+    const signature = this.repeat && last === 'no' ? this.signature(line) : undefined;
+    if (signature !== undefined && this.repeat!.seen.has(signature)) {
+      this.lines++;
+      return LineOutcome.Counted;
+    }
+    const text = line.toString('utf8');
+    const parsed = this.parser.parseLine(text);
+    if (parsed.kind === 'rejected' && parsed.reason === 'invalid-json' && last !== 'no') {
+      if (last === 'wait') return LineOutcome.Unfinished;
+      this.lines++;
+      this.ledger.add(path, { kind: 'rejected', reason: 'incomplete-line' });
+      return LineOutcome.Counted;
+    }
+    this.lines++;
+    if (signature !== undefined && parsed.kind === 'usage') this.repeat!.seen.add(signature);
+    if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && text.includes('\uFFFD') && !isValidUtf8(line)) this.repairs++;
+    this.ledger.add(path, parsed);
+    return LineOutcome.Counted;
   }
-  ledger.add(parsed);
+
+  parserState(): object {
+    return this.parser.state();
+  }
+
+  /** Hands the per-read counters to the ledger. */
+  flush(): void {
+    if (this.lines) this.ledger.countLine(this.file.path, this.lines);
+    for (let i = 0; i < this.repairs; i++) this.ledger.countRepair(this.file.path, 'invalid-utf8');
+    this.lines = 0;
+    this.repairs = 0;
+  }
 }
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -115,28 +254,54 @@ function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
-/** Reads a whole file into the ledger. Returns the bytes read. */
-export async function readLogFile(file: LogFile, ledger: Ledger): Promise<number> {
-  const parser = parserFor(file);
-  const needles = parser.needles.map((n) => Buffer.from(n, 'utf8'));
-  let handle: fs.promises.FileHandle;
+export interface ReadOptions {
+  /**
+   * `final`: a stateless scan; an unterminated last line that is not a whole object is counted as incomplete.
+   * `wait` (default): a live read; such a line is left unread until its newline arrives.
+   */
+  lastLine?: 'wait' | 'final';
+}
+
+/**
+ * Reads what is new in `file` since `from` into the ledger and returns the checkpoint to resume from, or undefined
+ * when the file cannot be read (listed in `ledger.unreadable`; its records stay).
+ */
+export async function readLogFile(
+  file: LogFile,
+  from: FileCheckpoint | undefined,
+  ledger: LedgerSink,
+  options: ReadOptions = {},
+): Promise<FileCheckpoint | undefined> {
+  const lastMode = options.lastLine ?? 'wait';
+  let fd: number;
   try {
-    handle = await fs.promises.open(file.path, 'r');
+    fd = fs.openSync(file.path, 'r');
   } catch (err) {
-    ledger.diagnostics.unreadable.push({ path: file.path, error: errorCode(err) });
-    return 0;
+    ledger.unreadable.push({ path: file.path, error: errorCode(err) });
+    return from && { ...from };
   }
-  ledger.diagnostics.files++;
-  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let carry: Buffer[] = [];
-  let carryBytes = 0;
-  let skippingLongLine = false;
-  let total = 0;
   try {
+    const st = fs.fstatSync(fd);
+    let resume = from;
+    if (resume && (resume.ino !== st.ino || resume.dev !== st.dev || st.size < resume.offset)) {
+      // Rotated, replaced or truncated: what it said before no longer stands.
+      ledger.resetFile(file.path);
+      resume = undefined;
+    }
+    ledger.touchFile(file.path);
+    const scan = new FileScan(file, parserFor(file, resume?.parser), ledger);
+    let offset = resume?.offset ?? 0; // file position of chunk[0] on the next read
+    let consumed = offset; // everything before this is counted
+    let skippingLongLine = resume?.skippingLongLine ?? false;
+    const chunk = sharedChunk();
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
+    let chunks = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, null);
+      // Synchronous reads: no thread-pool round trip per chunk. Long reads yield now and then (see below).
+      const bytesRead = fs.readSync(fd, chunk, 0, CHUNK_BYTES, offset);
       if (bytesRead === 0) break;
-      total += bytesRead;
+      scan.newBuffer();
       let lineStart = 0;
       for (;;) {
         const nl = chunk.indexOf(NEWLINE, lineStart);
@@ -145,24 +310,27 @@ export async function readLogFile(file: LogFile, ledger: Ledger): Promise<number
           skippingLongLine = false;
         } else if (carryBytes > 0) {
           if (carryBytes + (nl - lineStart) > MAX_LINE_BYTES) {
-            ledger.diagnostics.lines++;
-            ledger.reject('line-too-long');
+            scan.lines++;
+            ledger.add(file.path, { kind: 'rejected', reason: 'line-too-long' });
           } else {
             const whole = Buffer.concat([...carry, chunk.subarray(lineStart, nl)]);
-            handleLine(whole, 0, whole.length, parser, needles, ledger, false);
+            scan.newBuffer();
+            scan.line(whole, 0, whole.length, 'no');
+            scan.newBuffer();
           }
         } else {
-          handleLine(chunk, lineStart, nl, parser, needles, ledger, false);
+          scan.line(chunk, lineStart, nl, 'no');
         }
         carry = [];
         carryBytes = 0;
         lineStart = nl + 1;
+        consumed = offset + lineStart;
       }
       if (lineStart < bytesRead && !skippingLongLine) {
         carryBytes += bytesRead - lineStart;
         if (carryBytes > MAX_LINE_BYTES) {
-          ledger.diagnostics.lines++;
-          ledger.reject('line-too-long');
+          scan.lines++;
+          ledger.add(file.path, { kind: 'rejected', reason: 'line-too-long' });
           skippingLongLine = true;
           carry = [];
           carryBytes = 0;
@@ -170,26 +338,43 @@ export async function readLogFile(file: LogFile, ledger: Ledger): Promise<number
           carry.push(Buffer.from(chunk.subarray(lineStart, bytesRead))); // copy: the chunk is reused
         }
       }
+      offset += bytesRead;
+      if (skippingLongLine) consumed = offset;
+      // A huge file must not hold an editor's event loop for long.
+      if (++chunks % YIELD_EVERY_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (carryBytes > 0) {
       const whole = Buffer.concat(carry);
-      handleLine(whole, 0, whole.length, parser, needles, ledger, true);
+      scan.newBuffer();
+      if (scan.line(whole, 0, whole.length, lastMode) === LineOutcome.Counted) consumed = offset;
     }
+    scan.flush();
+    return {
+      path: file.path,
+      agent: file.agent,
+      dev: st.dev,
+      ino: st.ino,
+      size: offset,
+      mtimeMs: st.mtimeMs,
+      offset: consumed,
+      parser: scan.parserState(),
+      ...(skippingLongLine ? { skippingLongLine } : {}),
+    };
   } catch (err) {
-    ledger.diagnostics.unreadable.push({ path: file.path, error: errorCode(err) });
+    ledger.unreadable.push({ path: file.path, error: errorCode(err) });
+    return from && { ...from };
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
-  return total;
 }
 
-/** Reads every log under the roots into the ledger. */
-export async function readAll(roots: SourceRoot[], ledger: Ledger): Promise<void> {
-  const files = await listLogFiles(roots, ledger.diagnostics);
-  for (const f of files) await readLogFile(f, ledger);
+/** A stateless full scan of every log under the roots. */
+export async function readAll(roots: SourceRoot[], ledger: LedgerSink): Promise<void> {
+  const files = await listLogFiles(roots, ledger.unreadable);
+  for (const f of files) await readLogFile(f, undefined, ledger, { lastLine: 'final' });
 }
 
-function errorCode(err: unknown): string {
+export function errorCode(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return err instanceof Error ? err.message : String(err);
 }

@@ -71,7 +71,7 @@ describe('bad input', () => {
   });
 
   it('exits 0, counts every bad line by reason and keeps the good lines exact', () => {
-    const { code, stdout, stderr } = runCli(['report', '--json', '--claude-dir', path.join(dir, 'claude')], { uid: 65534, gid: 65534 });
+    const { code, stdout, stderr } = runCli(['report', '--json', '--no-state', '--claude-dir', path.join(dir, 'claude')], { uid: 65534, gid: 65534 });
     assert.equal(code, 0, stderr);
     const r = JSON.parse(stdout);
     assert.equal(r.totals.requests, 3); // m1 (twice logged), m2, m4

@@ -1,9 +1,22 @@
 // Claude Code transcript lines (notes/claude-code-logs.md). Usage appears only on `assistant` lines, one line per
 // content block with identical usage, so the dedup key is `message.id:requestId`. `<synthetic>` lines are never
 // billed (API errors, "No response requested."). Subagent lines carry the parent sessionId and their agentId.
+// The zod schemas below are the contract; a hand-written check that accepts a subset of what they accept keeps
+// zod off the hot path (a test fuzzes the two against each other), and zod names the reason when a line fails.
 import { z } from 'zod';
-import { zeroTokens, type ParsedLine, type TokenCounts } from '../usageRecord';
-import { parseJsonObject, type FileParser } from './jsonl';
+import { zeroTokens, type ParsedLine, type TokenCounts, type UsageRecord } from '../usageRecord';
+import {
+  intern,
+  internOpt,
+  isCount,
+  isObject,
+  isOptBool,
+  isOptCount,
+  isOptObject,
+  isOptString,
+  parseJsonObject,
+  type FileParser,
+} from './jsonl';
 
 const count = z.number().int().nonnegative();
 
@@ -23,7 +36,7 @@ export const claudeUsageSchema = z.object({
 });
 export type ClaudeUsage = z.infer<typeof claudeUsageSchema>;
 
-const assistantLineSchema = z.object({
+export const assistantLineSchema = z.object({
   type: z.literal('assistant'),
   sessionId: z.string().min(1),
   timestamp: z.string().min(10),
@@ -43,6 +56,7 @@ const assistantLineSchema = z.object({
     usage: claudeUsageSchema,
   }),
 });
+type AssistantLine = z.infer<typeof assistantLineSchema>;
 
 const compactBoundarySchema = z.object({
   type: z.literal('system'),
@@ -54,6 +68,38 @@ const compactBoundarySchema = z.object({
     .object({ trigger: z.string().nullish(), preTokens: count.nullish(), postTokens: count.nullish() })
     .nullish(),
 });
+
+/** The hot-path equivalent of `claudeUsageSchema.safeParse(u).success`. */
+function isClaudeUsage(u: unknown): u is ClaudeUsage {
+  if (!isObject(u)) return false;
+  if (!isCount(u['input_tokens']) || !isCount(u['output_tokens'])) return false;
+  if (!isOptCount(u['cache_creation_input_tokens']) || !isOptCount(u['cache_read_input_tokens'])) return false;
+  const cc = u['cache_creation'];
+  if (!isOptObject(cc)) return false;
+  if (isObject(cc) && (!isOptCount(cc['ephemeral_5m_input_tokens']) || !isOptCount(cc['ephemeral_1h_input_tokens']))) return false;
+  const st = u['server_tool_use'];
+  if (!isOptObject(st)) return false;
+  if (isObject(st) && (!isOptCount(st['web_search_requests']) || !isOptCount(st['web_fetch_requests']))) return false;
+  return isOptString(u['service_tier']) && isOptString(u['speed']) && isOptString(u['inference_geo']);
+}
+
+/** The hot-path equivalent of `assistantLineSchema.safeParse(o).success`. */
+export function isAssistantLine(o: Record<string, unknown>): o is AssistantLine {
+  if (o['type'] !== 'assistant') return false;
+  const sid = o['sessionId'];
+  const ts = o['timestamp'];
+  if (typeof sid !== 'string' || sid.length < 1 || typeof ts !== 'string' || ts.length < 10) return false;
+  for (const k of ['requestId', 'uuid', 'agentId', 'cwd', 'gitBranch', 'error']) if (!isOptString(o[k])) return false;
+  if (!isOptBool(o['isSidechain']) || !isOptBool(o['isApiErrorMessage'])) return false;
+  const status = o['apiErrorStatus'];
+  if (status !== undefined && status !== null && typeof status !== 'number') return false;
+  const m = o['message'];
+  if (!isObject(m)) return false;
+  const id = m['id'];
+  const model = m['model'];
+  if (typeof id !== 'string' || id.length < 1 || typeof model !== 'string' || model.length < 1) return false;
+  return isOptString(m['stop_reason']) && isClaudeUsage(m['usage']);
+}
 
 /** Splits Anthropic usage into our token types. The 1h share is capped at the total write, as the CLI does. */
 export function claudeTokens(u: ClaudeUsage): TokenCounts {
@@ -75,12 +121,22 @@ export function claudeTokens(u: ClaudeUsage): TokenCounts {
 const TITLE_ESTIMATE: TokenCounts = { input: 456, output: 17, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
 const TITLE_MODEL = 'claude-haiku-4-5';
 
+export interface ClaudeParserState {
+  /** Latest timestamp seen so far in the file: a usage line stamped before it was copied in by a fork. */
+  latestSeen?: string;
+}
+
 /** `fileSessionId` is the transcript's file name (used for lines that carry no sessionId, like `ai-title`). */
-export function createClaudeFileParser(fileSessionId: string): FileParser {
-  /** Latest timestamp seen so far in this file: a usage line stamped before it was copied in by a fork. */
-  let latestSeen = '';
+export function createClaudeFileParser(fileSessionId: string, resume: ClaudeParserState = {}): FileParser {
+  let latestSeen = resume.latestSeen ?? '';
   return {
-    needles: ['"assistant"', 'compact_boundary', '"ai-title"', '"queue-operation"'],
+    // Every line that can bill carries `"usage"`; compactions are short lines; titles and queue entries are
+    // written with `type` first.
+    needles: ['"usage"'],
+    shortNeedles: ['compact_boundary'],
+    prefixes: ['{"type":"queue-operation"', '{"type":"ai-title"'],
+    repeatMarkers: { first: '"message":{"id":"', second: '"requestId":"', object: '"usage":{' },
+    state: () => ({ latestSeen }),
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);
       if (!json.ok) return json.rejection;
@@ -98,11 +154,10 @@ export function createClaudeFileParser(fileSessionId: string): FileParser {
           return obj['subtype'] === 'compact_boundary' ? parseCompaction(obj) : { kind: 'skip' };
         case 'ai-title': {
           const sessionId = typeof obj['sessionId'] === 'string' ? obj['sessionId'] : fileSessionId;
-          const timestamp = typeof obj['timestamp'] === 'string' ? obj['timestamp'] : undefined;
-          if (!timestamp) return { kind: 'event', event: { kind: 'session-meta', sessionId } };
+          if (!stamp) return { kind: 'skip' };
           return {
             kind: 'estimate',
-            estimate: { key: `title:${sessionId}`, sessionId, timestamp, model: TITLE_MODEL, reason: 'session-title', tokens: { ...TITLE_ESTIMATE } },
+            estimate: { key: `title:${sessionId}`, sessionId: intern(sessionId), timestamp: stamp, model: TITLE_MODEL, reason: 'session-title', tokens: { ...TITLE_ESTIMATE } },
           };
         }
         default:
@@ -113,9 +168,13 @@ export function createClaudeFileParser(fileSessionId: string): FileParser {
 }
 
 function parseAssistant(obj: Record<string, unknown>): ParsedLine {
-  const parsed = assistantLineSchema.safeParse(obj);
-  if (!parsed.success) return { kind: 'rejected', reason: 'schema' };
-  const line = parsed.data;
+  let line: AssistantLine;
+  if (isAssistantLine(obj)) line = obj;
+  else {
+    const parsed = assistantLineSchema.safeParse(obj);
+    if (!parsed.success) return { kind: 'rejected', reason: 'schema' };
+    line = parsed.data;
+  }
   const m = line.message;
   if (m.model === '<synthetic>') {
     if (!line.isApiErrorMessage) return { kind: 'skip' };
@@ -124,30 +183,28 @@ function parseAssistant(obj: Record<string, unknown>): ParsedLine {
       event: {
         kind: 'api-error',
         key: `err:${line.uuid ?? m.id}`,
-        sessionId: line.sessionId,
+        sessionId: intern(line.sessionId),
         timestamp: line.timestamp,
         status: line.apiErrorStatus ?? undefined,
         error: line.error ?? undefined,
       },
     };
   }
-  return {
-    kind: 'usage',
-    record: {
-      agent: 'claude-code',
-      key: line.requestId ? `${m.id}:${line.requestId}` : m.id,
-      sessionId: line.sessionId,
-      agentId: line.isSidechain ? (line.agentId ?? 'sidechain') : undefined,
-      timestamp: line.timestamp,
-      model: m.model,
-      project: line.cwd ?? undefined,
-      branch: line.gitBranch || undefined,
-      tokens: claudeTokens(m.usage),
-      webSearchRequests: m.usage.server_tool_use?.web_search_requests ?? 0,
-      fast: m.usage.speed === 'fast',
-      stopReason: m.stop_reason ?? undefined,
-    },
+  const record: UsageRecord = {
+    agent: 'claude-code',
+    key: line.requestId ? `${m.id}:${line.requestId}` : m.id,
+    sessionId: intern(line.sessionId),
+    agentId: line.isSidechain ? intern(line.agentId ?? 'sidechain') : undefined,
+    timestamp: line.timestamp,
+    model: intern(m.model),
+    project: internOpt(line.cwd),
+    branch: internOpt(line.gitBranch),
+    tokens: claudeTokens(m.usage),
+    webSearchRequests: m.usage.server_tool_use?.web_search_requests ?? 0,
+    fast: m.usage.speed === 'fast',
+    stopReason: internOpt(m.stop_reason),
   };
+  return { kind: 'usage', record };
 }
 
 function parseCompaction(obj: Record<string, unknown>): ParsedLine {
@@ -157,16 +214,17 @@ function parseCompaction(obj: Record<string, unknown>): ParsedLine {
   const key = `compact:${line.uuid ?? `${line.sessionId}:${line.timestamp}`}`;
   const pre = line.compactMetadata?.preTokens ?? undefined;
   const post = line.compactMetadata?.postTokens ?? undefined;
+  const sessionId = intern(line.sessionId);
+  const event = { kind: 'compaction' as const, key, sessionId, timestamp: line.timestamp, preTokens: pre, postTokens: post };
+  if (pre === undefined) return { kind: 'event', event };
   // The summarisation request is billed but not logged (notes §8): estimate it as the whole pre-compaction
   // context sent as input and the post-compaction context as output. An upper bound, labelled as an estimate.
-  const event = { kind: 'compaction' as const, key, sessionId: line.sessionId, timestamp: line.timestamp, preTokens: pre, postTokens: post };
-  if (pre === undefined) return { kind: 'event', event };
   return {
     kind: 'estimate',
     event,
     estimate: {
       key,
-      sessionId: line.sessionId,
+      sessionId,
       timestamp: line.timestamp,
       reason: 'compact-summary',
       tokens: { input: pre, output: post ?? 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 },

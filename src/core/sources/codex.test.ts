@@ -43,7 +43,7 @@ describe('Codex rollout parser', () => {
       env('token_usage_record', { response_id: 'r2', usage: u(2000, 1000, 20), thread_token_usage: u(3000, 1000, 30) }),
       env('event_msg', { type: 'token_count', info: { total_token_usage: u(3000, 1000, 30), last_token_usage: u(2000, 1000, 20), model_context_window: 258400 } }),
       env('event_msg', { type: 'token_count', info: null, rate_limits: {} }),
-    ]) ledger.add(p.parseLine(line));
+    ]) ledger.add('t', p.parseLine(line));
     assert.equal(ledger.records.size, 2);
     const out = [...ledger.records.values()].reduce((a, r) => a + r.tokens.output, 0);
     assert.equal(out, 30);
@@ -75,7 +75,7 @@ describe('Codex rollout parser', () => {
     const ledger = new Ledger();
     for (const f of files) {
       const parser = createCodexFileParser(path.basename(f, '.jsonl'));
-      for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) if (line.trim()) ledger.add(parser.parseLine(line));
+      for (const line of readFileSync(path.join(dir, f), 'utf8').split('\n')) if (line.trim()) ledger.add(f, parser.parseLine(line));
     }
     const records = [...ledger.records.values()];
     assert.equal(records.length, served.length);

@@ -6,7 +6,7 @@
 // "last total per file".
 import { z } from 'zod';
 import { zeroTokens, type ParsedLine, type TokenCounts } from '../usageRecord';
-import { parseJsonObject, type FileParser } from './jsonl';
+import { intern, internOpt, parseJsonObject, type FileParser } from './jsonl';
 
 const count = z.number().int().nonnegative();
 
@@ -66,13 +66,22 @@ export function codexTokens(u: CodexUsage): TokenCounts {
   return t;
 }
 
+/** What the parser carries from line to line (the model of the current turn above all). */
+export interface CodexParserState {
+  sessionId?: string;
+  project?: string;
+  branch?: string;
+  model?: string;
+  contextWindow?: number;
+}
+
 /** `fileThreadId` comes from the rollout file name (`rollout-<time>-<thread id>.jsonl`) until session_meta says. */
-export function createCodexFileParser(fileThreadId: string): FileParser {
-  let sessionId = fileThreadId;
-  let project: string | undefined;
-  let branch: string | undefined;
-  let model: string | undefined;
-  let contextWindow: number | undefined;
+export function createCodexFileParser(fileThreadId: string, resume: CodexParserState = {}): FileParser {
+  let sessionId = resume.sessionId ?? fileThreadId;
+  let project = resume.project;
+  let branch = resume.branch;
+  let model = resume.model;
+  let contextWindow = resume.contextWindow;
 
   function usage(timestamp: string, u: CodexUsage, key: string): ParsedLine {
     return {
@@ -95,6 +104,7 @@ export function createCodexFileParser(fileThreadId: string): FileParser {
 
   return {
     needles: ['"session_meta"', '"turn_context"', '"token_usage_record"', '"token_count"'],
+    state: (): CodexParserState => ({ sessionId, project, branch, model, contextWindow }),
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);
       if (!json.ok) return json.rejection;
@@ -105,16 +115,16 @@ export function createCodexFileParser(fileThreadId: string): FileParser {
       if (type === 'session_meta') {
         const meta = sessionMetaSchema.safeParse(payload);
         if (!meta.success) return { kind: 'rejected', reason: 'schema' };
-        sessionId = meta.data.id ?? meta.data.session_id ?? sessionId;
-        project = meta.data.cwd ?? project;
-        branch = meta.data.git?.branch ?? branch;
+        sessionId = intern(meta.data.id ?? meta.data.session_id ?? sessionId);
+        project = internOpt(meta.data.cwd) ?? project;
+        branch = internOpt(meta.data.git?.branch) ?? branch;
         return { kind: 'event', event: { kind: 'session-meta', sessionId, project, branch, timestamp } };
       }
       if (type === 'turn_context') {
         const ctx = turnContextSchema.safeParse(payload);
         if (!ctx.success) return { kind: 'rejected', reason: 'schema' };
-        model = ctx.data.model ?? model;
-        project = ctx.data.cwd ?? project;
+        model = internOpt(ctx.data.model) ?? model;
+        project = internOpt(ctx.data.cwd) ?? project;
         return { kind: 'skip' };
       }
       if (type === 'token_usage_record') {

@@ -20,7 +20,47 @@ export function parseJsonObject(
 
 /** A source's view of one log file: the reader asks it about each line in order. */
 export interface FileParser {
-  /** Substrings at least one of which a line must contain to be worth parsing (checked on raw bytes). */
+  /** A line is parsed when it contains one of these (checked on raw bytes)… */
   readonly needles: readonly string[];
+  /** …or when it is at most SHORT_LINE_BYTES long and contains one of these: markers of small line types that are
+   * not worth searching for through long lines. */
+  readonly shortNeedles?: readonly string[];
+  /** …or when it starts with one of these (line types whose writer puts `type` first). */
+  readonly prefixes?: readonly string[];
   parseLine(text: string): ParsedLine;
+  /** What the parser carries from line to line, to resume a file after a restart (JSON-serialisable). */
+  state(): object;
+  /**
+   * Byte markers that identify a repeated copy of a line already parsed in the same file: a line whose values after
+   * `first` and `second` and whose `object` value are byte-identical to an earlier line's is that line again and
+   * need not be parsed (Claude Code logs one line per content block, all with the same ids and usage).
+   */
+  readonly repeatMarkers?: { first: string; second: string; object: string };
 }
+
+export const SHORT_LINE_BYTES = 4096;
+
+const interned = new Map<string, string>();
+
+/**
+ * One shared copy of strings that repeat on every line (session ids, models, paths, branches): JSON.parse makes a
+ * fresh copy per line, and a large history holds hundreds of thousands of records.
+ */
+export function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  interned.set(s, s);
+  return s;
+}
+
+export function internOpt(s: string | null | undefined): string | undefined {
+  return s ? intern(s) : undefined;
+}
+
+/** Fast-path checks that agree with the zod schemas (a test fuzzes them against each other). */
+export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isOptCount = (v: unknown): boolean => v === undefined || v === null || isCount(v);
+export const isOptString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
+export const isOptBool = (v: unknown): boolean => v === undefined || v === null || typeof v === 'boolean';
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isOptObject = (v: unknown): boolean => v === undefined || v === null || isObject(v);

@@ -1,0 +1,206 @@
+// The live ledger on a machine: the persistent store, the log files' checkpoints, and the reads that bring the
+// ledger up to date. One process holds the writer lock and persists; the others read the store and catch up in
+// memory on bytes the writer has not stored yet, so every process answers with exact totals. Used by the CLI
+// (`report`, `watch`, `statusline`) and by the VS Code extension.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Ledger } from '../core/ledger';
+import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
+import { LedgerStore } from './ledgerStore';
+import { listLogFiles, readLogFile, type FileCheckpoint, type LogFile, type ReadOptions } from './logReader';
+import { scanInParallel, workerCount } from './parallelScan';
+import type { SourceRoot } from './sourcePaths';
+import { WriterLock } from './writerLock';
+
+export interface MeterOptions {
+  roots: SourceRoot[];
+  /** The state dir; undefined = stateless (read everything, persist nothing). */
+  stateDir?: string;
+  /** Try to become the writer (a one-shot `report` may; a statusline only when it has to). Default true. */
+  write?: boolean;
+  /** Worker threads for a cold scan: 0 = none, undefined = decide by file count and cores. */
+  workers?: number;
+}
+
+export interface CatchUpResult {
+  /** Files read (fully or in part) in this pass. */
+  filesRead: number;
+  /** Log bytes read in this pass. */
+  bytesRead: number;
+  changed: boolean;
+}
+
+/** Whether a file needs reading, judged from its stat and checkpoint without opening it. */
+export function needsRead(st: fs.Stats | undefined, cp: FileCheckpoint | undefined): boolean {
+  if (!st) return false;
+  if (!cp || cp.deleted) return true;
+  if (st.ino !== cp.ino || st.dev !== cp.dev || st.size < cp.offset) return true;
+  if (st.size !== cp.size) return true;
+  // Same size, other mtime: rewritten in place (the read detects nothing new to consume otherwise).
+  return st.mtimeMs !== cp.mtimeMs;
+}
+
+export class Meter {
+  /** Files under this meter's roots: what it reports. */
+  ledger = new Ledger();
+  /** Files the store holds for other roots: kept and written back, never reported here. */
+  private foreign = new Ledger();
+  checkpoints = new Map<string, FileCheckpoint>();
+  readonly warnings: string[] = [];
+  private readonly store: LedgerStore | undefined;
+  private lock: WriterLock | undefined;
+  private hadSnapshot = false;
+
+  constructor(private readonly options: MeterOptions) {
+    this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
+  }
+
+  /** Stateless: nothing comes back for a half-written last line, so it is counted now (as incomplete). */
+  private get readOptions(): ReadOptions {
+    return { lastLine: this.store ? 'wait' : 'final' };
+  }
+
+  get isWriter(): boolean {
+    return this.lock !== undefined;
+  }
+
+  get storeStamp(): string | undefined {
+    return this.store?.stamp;
+  }
+
+  /** Loads the persistent store (taking the writer lock when free and allowed). */
+  open(): void {
+    if (!this.store) return;
+    this.store.ensureDir();
+    if (this.options.write !== false) this.tryBecomeWriter();
+    const loaded = this.store.load((p) => this.inScope(p));
+    this.ledger = loaded.ledger;
+    this.foreign = loaded.foreign;
+    this.checkpoints = loaded.checkpoints;
+    this.warnings.push(...loaded.warnings);
+    this.hadSnapshot = fs.existsSync(this.store.snapshotPath) && loaded.warnings.length === 0;
+  }
+
+  /** Takes the writer lock if it is free or stale; true when this process now writes the store. */
+  tryBecomeWriter(): boolean {
+    if (!this.store || this.lock) return this.lock !== undefined;
+    this.lock = WriterLock.tryAcquire(this.store.lockPath);
+    return this.lock !== undefined;
+  }
+
+  /** Lists the logs and reads what is new in them; persists it when this process is the writer. */
+  async catchUp(paths?: string[]): Promise<CatchUpResult> {
+    this.ledger.unreadable = [];
+    const files = paths ? this.filesFor(paths) : await listLogFiles(this.options.roots, this.ledger.unreadable);
+    const seen = new Set(files.map((f) => f.path));
+    const persist = this.lock !== undefined && this.lock.stillHeld();
+    if (this.lock && !persist) this.dropLock();
+    const recorder = persist ? new RecordingSink(this.ledger) : undefined;
+    const sink = recorder ?? this.ledger;
+    const deleted: string[] = [];
+
+    // A file we knew that is gone keeps its records: history outlives the agents' 30-day purge.
+    if (!paths) {
+      for (const [p, cp] of this.checkpoints) {
+        if (!seen.has(p) && !cp.deleted && this.inScope(p)) {
+          this.checkpoints.set(p, { ...cp, deleted: true });
+          deleted.push(p);
+        }
+      }
+    }
+
+    const toRead: LogFile[] = [];
+    for (const f of files) {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(f.path);
+      } catch {
+        const cp = this.checkpoints.get(f.path);
+        if (cp && !cp.deleted) {
+          this.checkpoints.set(f.path, { ...cp, deleted: true });
+          deleted.push(f.path);
+        }
+        continue;
+      }
+      if (needsRead(st, this.checkpoints.get(f.path))) toRead.push(f);
+    }
+
+    let bytesRead = 0;
+    const fresh = toRead.filter((f) => !this.checkpoints.has(f.path));
+    const resumed = toRead.filter((f) => this.checkpoints.has(f.path));
+    const workers = workerCount(fresh.length, this.options.workers);
+    if (workers > 0) {
+      // Cold files: parsed by worker threads and this thread together.
+      await scanInParallel(
+        fresh,
+        workers,
+        this.readOptions,
+        async (f) => {
+          const cp = await readLogFile(f, undefined, sink, this.readOptions);
+          if (cp) {
+            this.checkpoints.set(f.path, cp);
+            bytesRead += cp.size;
+          }
+        },
+        (r) => {
+          if (r.unreadable.length) this.ledger.unreadable.push(...r.unreadable);
+          if (r.ops) applyOps(r.ops, sink, inlineStrings);
+          if (r.checkpoint) {
+            this.checkpoints.set(r.path, r.checkpoint);
+            bytesRead += r.checkpoint.size;
+          }
+        },
+      );
+    }
+    for (const f of workers > 0 ? resumed : toRead) {
+      const from = this.checkpoints.get(f.path);
+      const before = from?.deleted ? 0 : (from?.size ?? 0);
+      const cp = await readLogFile(f, from?.deleted ? { ...from, deleted: undefined } : from, sink, this.readOptions);
+      if (cp) {
+        this.checkpoints.set(f.path, cp);
+        bytesRead += Math.max(0, cp.size - before);
+      }
+    }
+
+    const changed = toRead.length > 0 || deleted.length > 0;
+    if (persist && this.store) {
+      const ops = recorder!.take();
+      const touched = new Set([...ops.map((o) => o.path), ...deleted]);
+      if (!this.hadSnapshot || this.store.shouldCompact()) {
+        this.store.compact([this.ledger, this.foreign], this.checkpoints);
+        this.hadSnapshot = true;
+      } else if (touched.size > 0) {
+        const byPath = new Map(ops.map((o) => [o.path, o]));
+        this.store.append(
+          [...touched].map((p) => ({ ops: byPath.get(p) ?? { path: p, lines: 0, items: [] }, cp: this.checkpoints.get(p) ?? null })),
+        );
+        if (this.store.shouldCompact()) this.store.compact([this.ledger, this.foreign], this.checkpoints);
+      }
+    }
+    return { filesRead: toRead.length, bytesRead, changed };
+  }
+
+  /** True for a log path under one of this meter's roots. */
+  inScope(p: string): boolean {
+    return this.options.roots.some((r) => p.startsWith(r.dir + path.sep));
+  }
+
+  private filesFor(paths: string[]): LogFile[] {
+    const out: LogFile[] = [];
+    for (const p of paths) {
+      const root = this.options.roots.find((r) => p.startsWith(r.dir + path.sep));
+      if (root && p.endsWith('.jsonl')) out.push({ agent: root.agent, path: p });
+    }
+    return out;
+  }
+
+  private dropLock(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
+  /** Releases the writer lock (the store stays as written). */
+  close(): void {
+    this.dropLock();
+  }
+}
