@@ -196,7 +196,8 @@ function matchScore(logic: MatchLogic, id: string): number {
 
 /** Resolves a model id on a date to a price row. Cached per (model, day); build one per settings change. */
 export class PriceTable {
-  private readonly cache = new Map<string, PriceResolution | null>();
+  /** agent → model → UTC day → resolution (null = unpriced); nested maps: no key string built per request. */
+  private readonly cache = new Map<string, Map<string, Map<string, PriceResolution | null>>>();
   private readonly overrides: PriceOverride[];
   private readonly providers: PriceSnapshot['providers'];
   /** Identifies the price data behind a figure: genai-prices version plus whether overrides applied. */
@@ -211,11 +212,14 @@ export class PriceTable {
   /** `timestamp` is ISO-8601; prices are dated by its UTC day. */
   resolve(model: string, timestamp: string, agent?: AgentKind): PriceResolution | undefined {
     const date = timestamp.slice(0, 10);
-    const cacheKey = `${model}|${date}|${agent ?? ''}`;
-    const hit = this.cache.get(cacheKey);
+    let byModel = this.cache.get(agent ?? '');
+    if (!byModel) this.cache.set(agent ?? '', (byModel = new Map()));
+    let byDay = byModel.get(model);
+    if (!byDay) byModel.set(model, (byDay = new Map()));
+    const hit = byDay.get(date);
     if (hit !== undefined) return hit ?? undefined;
     const resolved = this.lookup(model, date, agent);
-    this.cache.set(cacheKey, resolved ?? null);
+    byDay.set(date, resolved ?? null);
     return resolved;
   }
 

@@ -109,8 +109,11 @@ export function isValidTimeZone(timeZone: string): boolean {
 interface SessionAcc {
   report: SessionReport;
   latestMain?: UsageRecord;
-  /** Main-thread (timestamp, model) in time order, to price estimates with the model in force then. */
+  /** First use of each model (to list them in the order the session used them). */
+  modelFirstAt: Map<string, string>;
+  /** Main-thread (timestamp, model) pairs, to price estimates with the model in force then (sorted on demand). */
   mainModels: { at: string; model: string }[];
+  mainModelsSorted: boolean;
   subagents: Map<string, SubagentCost>;
 }
 
@@ -147,7 +150,9 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
           apiErrors: 0,
           compactions: 0,
         },
+        modelFirstAt: new Map(),
         mainModels: [],
+        mainModelsSorted: false,
         subagents: new Map(),
       };
       sessions.set(r.sessionId, acc);
@@ -162,9 +167,8 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     return d;
   };
 
-  // Sorting by time makes "first model", "latest request" and subagent order deterministic.
-  const records = [...ledger.records.values()].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-  for (const r of records) {
+  // One pass in any order (no sort of the whole history): firsts and lasts are kept by timestamp comparison.
+  for (const r of ledger.records.values()) {
     const date = localDate(r.timestamp, timeZone);
     if (!inRange(date)) continue;
     const resolved = prices.resolve(r.model, r.timestamp, r.agent);
@@ -174,19 +178,15 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     const acc = sessionFor(r, r.agent);
     const s = acc.report;
     if (!s.project && r.project) s.project = r.project;
-    if (r.branch && !r.agentId) s.branch = r.branch;
-    if (!s.models.includes(r.model)) s.models.push(r.model);
+    const firstUse = acc.modelFirstAt.get(r.model);
+    if (firstUse === undefined || r.timestamp < firstUse) acc.modelFirstAt.set(r.model, r.timestamp);
     if (!resolved) s.unpricedRequests++;
-    for (const line of [totals, s, dayFor(date)]) {
-      line.costUsd += usd;
-      line.requests++;
-      addTokens(line.tokens, r.tokens);
-    }
     let m = models.get(r.model);
     if (!m) models.set(r.model, (m = { model: r.model, pricedAs: resolved?.modelId ?? null, ...emptyLine() }));
-    m.costUsd += usd;
-    m.requests++;
-    addTokens(m.tokens, r.tokens);
+    addTo(totals, usd, r);
+    addTo(s, usd, r);
+    addTo(dayFor(date), usd, r);
+    addTo(m, usd, r);
 
     if (r.agentId) {
       let sub = acc.subagents.get(r.agentId);
@@ -195,9 +195,13 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
       sub.costUsd += usd;
       addTokens(sub.tokens, r.tokens);
     } else {
-      acc.latestMain = r;
-      const last = acc.mainModels[acc.mainModels.length - 1];
-      if (!last || last.model !== r.model) acc.mainModels.push({ at: r.timestamp, model: r.model });
+      const latest = acc.latestMain;
+      if (!latest || r.timestamp > latest.timestamp) {
+        acc.latestMain = r;
+        // The session's branch is the one of its latest main-thread request.
+        if (r.branch) s.branch = r.branch;
+      }
+      acc.mainModels.push({ at: r.timestamp, model: r.model });
     }
   }
 
@@ -207,6 +211,10 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     const date = localDate(e.timestamp, timeZone);
     if (!inRange(date)) continue;
     const acc = sessions.get(e.sessionId);
+    if (acc && !acc.mainModelsSorted) {
+      acc.mainModels.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      acc.mainModelsSorted = true;
+    }
     const model = e.model ?? (acc ? modelAt(acc.mainModels, e.timestamp) : undefined) ?? null;
     const resolved = model ? prices.resolve(model, e.timestamp, acc?.report.agent) : undefined;
     const usd = resolved ? costOf(e.tokens, 0, resolved.row) : 0;
@@ -218,7 +226,9 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
 
   for (const acc of sessions.values()) {
     const s = acc.report;
+    s.models = [...acc.modelFirstAt].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([model]) => model);
     s.subagents = [...acc.subagents.values()];
+    acc.mainModels = []; // only needed for estimates, done above
     const latest = acc.latestMain;
     if (latest) {
       s.currentModel = latest.model;
@@ -250,6 +260,12 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     estimates,
     diagnostics: { ...ledger.diagnostics, unpricedModels: [...unpriced].sort() },
   };
+}
+
+function addTo(line: CostLine, usd: number, r: UsageRecord): void {
+  line.costUsd += usd;
+  line.requests++;
+  addTokens(line.tokens, r.tokens);
 }
 
 /** The main-thread model in force at `timestamp` (the first one if the estimate predates every request). */

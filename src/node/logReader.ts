@@ -205,7 +205,8 @@ class FileScan {
       this.ledger.add(path, { kind: 'rejected', reason: last === 'final' ? 'incomplete-line' : 'invalid-json' });
       return LineOutcome.Counted;
     }
-    if (!this.wanted(buf, start, end)) {
+    const head = this.parser.classifyHead?.(buf, start, end);
+    if (head === 'skip' || (head === undefined && !this.wanted(buf, start, end))) {
       this.lines++;
       return LineOutcome.Counted;
     }

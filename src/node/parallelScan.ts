@@ -67,7 +67,8 @@ export async function scanInParallel(
     w.postMessage({ file: files[next++], options });
   };
   for (let i = 0; i < count; i++) {
-    const w = new Worker(script);
+    // Small young generation: short-lived line strings die young; keeps the worker's memory small (see cli main).
+    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     pool.push(w);
     w.on('message', (msg: { result: ScanResult }) => {
       outstanding--;

@@ -121,6 +121,48 @@ export function claudeTokens(u: ClaudeUsage): TokenCounts {
 const TITLE_ESTIMATE: TokenCounts = { input: 456, output: 17, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
 const TITLE_MODEL = 'claude-haiku-4-5';
 
+const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HEAD_PARENT = ascii('{"parentUuid":');
+const HEAD_TYPE = ascii('{"type":"');
+const KEY_MESSAGE = ascii('"message":');
+const KEY_ATTACHMENT = ascii('"attachment":');
+const MSG_ID = ascii('{"id":"');
+const MSG_USER = ascii('{"role":"user"');
+/** `{"type":"…"` line types: the ones that matter, and the ones known to carry nothing billable. */
+const TYPE_PARSE = ['queue-operation"', 'ai-title"'].map(ascii);
+const TYPE_SKIP = ['last-prompt"', 'mode"', 'permission-mode"', 'file-history-snapshot"'].map(ascii);
+
+function bytesAt(b: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (at < 0 || at + word.length > end) return false;
+  for (let i = 0; i < word.length; i++) if (b[at + i] !== word[i]) return false;
+  return true;
+}
+
+/**
+ * Claude Code's line heads (observed in every transcript the real CLI wrote): `{"parentUuid":…` lines hold only
+ * scalar values before their first nested object, and the key of that object says what the line is: `message`
+ * opening with `"id"` is an API response, with `"role":"user"` a user turn; `attachment` is an attachment.
+ * `{"type":"…"` lines name their type first. Anything else is left to the needles.
+ */
+export function classifyClaudeHead(b: Uint8Array, start: number, end: number): 'parse' | 'skip' | undefined {
+  if (bytesAt(b, start, end, HEAD_TYPE)) {
+    const t = start + HEAD_TYPE.length;
+    for (const w of TYPE_PARSE) if (bytesAt(b, t, end, w)) return 'parse';
+    for (const w of TYPE_SKIP) if (bytesAt(b, t, end, w)) return 'skip';
+    return undefined;
+  }
+  if (!bytesAt(b, start, end, HEAD_PARENT)) return undefined;
+  const brace = b.indexOf(0x7b, start + 1);
+  if (brace === -1 || brace >= end) return undefined;
+  if (bytesAt(b, brace - KEY_MESSAGE.length, end, KEY_MESSAGE)) {
+    if (bytesAt(b, brace, end, MSG_ID)) return 'parse';
+    if (bytesAt(b, brace, end, MSG_USER)) return 'skip';
+    return undefined;
+  }
+  if (bytesAt(b, brace - KEY_ATTACHMENT.length, end, KEY_ATTACHMENT)) return 'skip';
+  return undefined;
+}
+
 export interface ClaudeParserState {
   /** Latest timestamp seen so far in the file: a usage line stamped before it was copied in by a fork. */
   latestSeen?: string;
@@ -136,6 +178,7 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
     shortNeedles: ['compact_boundary'],
     prefixes: ['{"type":"queue-operation"', '{"type":"ai-title"'],
     repeatMarkers: { first: '"message":{"id":"', second: '"requestId":"', object: '"usage":{' },
+    classifyHead: classifyClaudeHead,
     state: () => ({ latestSeen }),
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);

@@ -27,6 +27,11 @@ export interface FileParser {
   readonly shortNeedles?: readonly string[];
   /** …or when it starts with one of these (line types whose writer puts `type` first). */
   readonly prefixes?: readonly string[];
+  /**
+   * A cheaper first look at the line's first bytes (bytes [start, end) of `bytes`): 'parse' or 'skip' when the
+   * head alone tells, undefined to fall back to the needles. Saves searching long lines whose head says enough.
+   */
+  classifyHead?(bytes: Uint8Array, start: number, end: number): 'parse' | 'skip' | undefined;
   parseLine(text: string): ParsedLine;
   /** What the parser carries from line to line, to resume a file after a restart (JSON-serialisable). */
   state(): object;
@@ -58,7 +63,7 @@ export function internOpt(s: string | null | undefined): string | undefined {
 }
 
 /** Fast-path checks that agree with the zod schemas (a test fuzzes them against each other). */
-export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 export const isOptCount = (v: unknown): boolean => v === undefined || v === null || isCount(v);
 export const isOptString = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string';
 export const isOptBool = (v: unknown): boolean => v === undefined || v === null || typeof v === 'boolean';
