@@ -1,90 +1,48 @@
 // `agent-meter` command line: the same core as the extension, no VS Code needed.
-//   agent-meter report [--json] [--claude-dir DIR]… [--codex-dir DIR]… [--since D] [--until D] [--timezone Z]
-//                      [--pricing FILE]
+//   agent-meter report      sessions, days and totals (table or --json), from the persistent ledger
+//   agent-meter watch       follow the logs; a line per change
+//   agent-meter statusline  a Claude Code statusLine command
 // Exit codes: 0 ok, 2 usage error (bad flag, missing dir, bad pricing file), 1 unexpected failure.
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { PriceTable, priceOverridesSchema, type PriceOverride } from '../core/pricing';
-import { buildReport, isValidTimeZone } from '../core/report';
+import { contextOf } from '../core/liveTotals';
+import { buildReport, localDate } from '../core/report';
 import { Meter } from '../node/meter';
-import { checkExplicitDir, defaultSourceDirs, sourceRoots } from '../node/sourcePaths';
-import { defaultStateDir } from '../node/stateDir';
+import { LogTailer } from '../node/tailer';
+import { SHARED_HELP, SHARED_OPTIONS, setupFrom, UsageError } from './options';
 import { formatReportTable, reportJson } from './reportFormat';
+import { statusline } from './statusline';
 
 declare const AGENT_METER_VERSION: string | undefined;
 
 const HELP = `agent-meter — exact cost of your AI coding agents, from their own logs
 
 Usage:
-  agent-meter report [options]     sessions, days and totals (table, or --json)
+  agent-meter report [options]       sessions, days and totals (a table, or --json)
+  agent-meter watch [options]        follow the logs and print a line per change (--json: one JSON object)
+  agent-meter statusline [options]   Claude Code statusLine command: reads its JSON on stdin, prints one line
 
-Options for report:
+Options for every command:
+${SHARED_HELP}
+  -h, --help             this help
+
+report:
   --json                 machine-readable output
-  --claude-dir DIR       a Claude Code config dir containing projects/ (repeatable)
-  --codex-dir DIR        a CODEX_HOME containing sessions/ (repeatable)
-                         when any dir flag is given, the default locations are not read
   --since YYYY-MM-DD     first day to include (in --timezone)
   --until YYYY-MM-DD     last day to include (in --timezone)
-  --timezone IANA        time zone for calendar days (default: this machine's, ${localZone()})
-  --pricing FILE         JSON array of price overrides (USD per million tokens)
-  --state-dir DIR        where the persistent ledger lives (default: $AGENT_METER_HOME or ~/.agent-meter)
-  --no-state             read every log from scratch and persist nothing
-  -h, --help             this help
+
+watch:
+  --json                 one JSON object per line
+
+statusline:
+  --chain COMMAND        also run your previous statusLine command and append its output
 `;
 
-class UsageError extends Error {}
-
-function localZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-function loadOverrides(file: string | undefined): PriceOverride[] {
-  if (!file) return [];
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`--pricing ${file}: cannot read the file`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`--pricing ${file}: not valid JSON`);
-  }
-  const parsed = priceOverridesSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--pricing ${file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
-  }
-  return parsed.data;
-}
-
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** AGENT_METER_WORKERS=N pins the cold-scan worker count (0 = this thread only); unset = decided per scan. */
-function workersFromEnv(): number | undefined {
-  const raw = process.env['AGENT_METER_WORKERS'];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
 
 async function report(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      'claude-dir': { type: 'string', multiple: true },
-      'codex-dir': { type: 'string', multiple: true },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      timezone: { type: 'string' },
-      pricing: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'no-state': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false }, since: { type: 'string' }, until: { type: 'string' } },
     strict: true,
   });
   if (values.help) {
@@ -97,40 +55,98 @@ async function report(argv: string[]): Promise<void> {
       throw new UsageError(`--${flag} ${v}: expected a date as YYYY-MM-DD`);
     }
   }
-  const timeZone = values.timezone ?? localZone();
-  if (!isValidTimeZone(timeZone)) throw new UsageError(`--timezone ${timeZone}: not an IANA time zone (e.g. Europe/Berlin)`);
-
-  const claudeDirs = values['claude-dir'] ?? [];
-  const codexDirs = values['codex-dir'] ?? [];
-  const explicit = claudeDirs.length > 0 || codexDirs.length > 0;
-  if (explicit) {
-    const problems = [
-      ...claudeDirs.map((d) => checkExplicitDir('claude-code', d)),
-      ...codexDirs.map((d) => checkExplicitDir('codex', d)),
-    ].filter((p): p is string => p !== undefined);
-    if (problems.length) throw new UsageError(problems.join('\n'));
-  }
-  const dirs = explicit ? { claudeDirs, codexDirs } : defaultSourceDirs();
-  const prices = new PriceTable(loadOverrides(values.pricing));
-
-  if (values['no-state'] && values['state-dir']) throw new UsageError('--state-dir and --no-state exclude each other');
-  const meter = new Meter({
-    roots: sourceRoots(dirs),
-    stateDir: values['no-state'] ? undefined : (values['state-dir'] ?? defaultStateDir()),
-    workers: workersFromEnv(),
-  });
+  const setup = setupFrom(values);
+  const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers });
   let result;
   try {
     meter.open();
     await meter.catchUp();
-    result = buildReport(meter.ledger, prices, { timeZone, since: values.since, until: values.until }, new Date());
+    result = buildReport(meter.ledger, setup.prices, { timeZone: setup.timeZone, since: values.since, until: values.until }, new Date());
   } finally {
     meter.close();
   }
-
   for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
   for (const u of result.diagnostics.unreadable) process.stderr.write(`agent-meter: cannot read ${u.path} (${u.error})\n`);
   process.stdout.write(values.json ? `${JSON.stringify(reportJson(result), null, 2)}\n` : formatReportTable(result));
+}
+
+async function watchCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false } }, strict: true });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const setup = setupFrom(values);
+  const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, live: { prices: setup.prices, timeZone: setup.timeZone } });
+  meter.open();
+  for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
+  await meter.catchUp();
+
+  const print = (event: 'ready' | 'change', filesRead: number, readMs: number) => {
+    const live = meter.live!;
+    const session = live.latestSession();
+    const ctx = session ? contextOf(session, live.prices) : undefined;
+    const now = new Date();
+    const today = live.dayCost(localDate(now.toISOString(), live.timeZone));
+    if (values.json) {
+      const line = {
+        event,
+        at: now.toISOString(),
+        filesRead,
+        requests: live.requests,
+        costUsd: Math.round(live.costUsd * 1e10) / 1e10,
+        todayUsd: Math.round(today * 1e10) / 1e10,
+        writer: meter.isWriter,
+        readMs: Math.round(readMs),
+        session: session && {
+          sessionId: session.sessionId,
+          agent: session.agent,
+          costUsd: Math.round(session.costUsd * 1e10) / 1e10,
+          contextTokens: ctx?.tokens ?? 0,
+          contextWindow: ctx?.window ?? 0,
+          model: ctx?.model ?? null,
+        },
+      };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+    } else {
+      const fill = ctx && ctx.window ? ` (${Math.round((100 * ctx.tokens) / ctx.window)}% ctx)` : '';
+      const who = session ? `${session.agent} ${session.sessionId.slice(0, 8)} $${session.costUsd.toFixed(2)}${fill} · ` : '';
+      process.stdout.write(`${now.toLocaleTimeString()}  ${who}today $${today.toFixed(2)} · total $${live.costUsd.toFixed(2)} (${live.requests} requests)\n`);
+    }
+  };
+  print('ready', 0, 0);
+
+  const tailer = new LogTailer(
+    meter,
+    setup.roots.map((r) => r.dir),
+    {
+      onUpdate: (result, _paths, readMs) => print('change', result.filesRead, readMs),
+      onError: (err) => process.stderr.write(`agent-meter: ${err instanceof Error ? err.message : String(err)}\n`),
+    },
+  );
+  await tailer.start();
+  // A reader takes over as writer when the one that held the lock goes away.
+  const promoter = setInterval(() => {
+    if (!meter.isWriter && setup.stateDir) void meter.promote();
+  }, 10_000);
+  promoter.unref();
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  clearInterval(promoter);
+  await tailer.close();
+  meter.close();
+}
+
+async function statuslineCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, chain: { type: 'string' } }, strict: true });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  process.stdout.write(`${await statusline(setupFrom(values), values.chain)}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -144,11 +160,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${typeof AGENT_METER_VERSION === 'string' ? AGENT_METER_VERSION : 'dev'}\n`);
       return 0;
     }
-    if (command === 'report') {
-      await report(rest);
-      return 0;
-    }
-    throw new UsageError(`unknown command "${command}" (try: agent-meter report)`);
+    if (command === 'report') await report(rest);
+    else if (command === 'watch') await watchCommand(rest);
+    else if (command === 'statusline') await statuslineCommand(rest);
+    else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch or statusline)`);
+    return 0;
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
       process.stderr.write(`agent-meter: ${(err as Error).message}\n`);

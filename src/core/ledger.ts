@@ -85,7 +85,19 @@ export interface LedgerSink {
   unreadable: { path: string; error: string }[];
 }
 
+/** Told about every change to what is counted, to keep live views current without recomputing them. */
+export interface LedgerListener {
+  /** `added` became the counted copy of its response, replacing `removed` (either may be absent). */
+  counted(added: UsageRecord | undefined, removed: UsageRecord | undefined): void;
+  estimate(e: EstimateRecord): void;
+  compaction(e: Compaction): void;
+  /** Many things changed at once (a file's contribution was dropped): rebuild from the ledger. */
+  reset(): void;
+}
+
 export class Ledger implements LedgerSink {
+  /** Live views subscribe here (one listener is enough: the live totals). */
+  listener: LedgerListener | undefined;
   /** The counted copy of each response. */
   readonly records = new Map<string, UsageRecord>();
   readonly estimates = new Map<string, EstimateRecord>();
@@ -125,7 +137,7 @@ export class Ledger implements LedgerSink {
         this.addRecord(f, parsed.record);
         return;
       case 'estimate':
-        this.addKeyed(f.estimates, this.estimates, parsed.estimate.key, parsed.estimate);
+        if (this.addKeyed(f.estimates, this.estimates, parsed.estimate.key, parsed.estimate)) this.listener?.estimate(parsed.estimate);
         if (parsed.event) this.addEvent(f, parsed.event);
         return;
       case 'event':
@@ -164,20 +176,24 @@ export class Ledger implements LedgerSink {
     if (!counted || counted === mine || isBetterCopy(record, counted)) {
       this.records.set(record.key, record);
       this.revision++;
+      this.listener?.counted(record, counted);
     }
   }
 
-  private addKeyed<T extends object>(mine: Map<string, T>, all: Map<string, T>, key: string, value: T): void {
-    if (mine.has(key)) return;
+  /** True when `value` is new to the ledger (not just to this file). */
+  private addKeyed<T extends object>(mine: Map<string, T>, all: Map<string, T>, key: string, value: T): boolean {
+    if (mine.has(key)) return false;
     mine.set(key, value);
-    if (!all.has(key)) {
-      all.set(key, value);
-      this.revision++;
-    }
+    if (all.has(key)) return false;
+    all.set(key, value);
+    this.revision++;
+    return true;
   }
 
   private addEvent(f: FileContribution, event: SessionEvent): void {
-    if (event.kind === 'compaction') this.addKeyed(f.compactions, this.compactions, event.key, event);
+    if (event.kind === 'compaction') {
+      if (this.addKeyed(f.compactions, this.compactions, event.key, event)) this.listener?.compaction(event);
+    }
     else if (event.kind === 'api-error') this.addKeyed(f.apiErrors, this.apiErrors, event.key, event);
     else {
       f.sessionMeta.push(event);
@@ -228,6 +244,7 @@ export class Ledger implements LedgerSink {
       this.sessionInfo.clear();
       for (const o of others) for (const m of o.sessionMeta) this.applySessionMeta(m);
     }
+    this.listener?.reset();
   }
 
   /** Data-quality counters summed over every file. */

@@ -5,10 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ledger } from '../core/ledger';
+import { LiveTotals } from '../core/liveTotals';
+import type { PriceTable } from '../core/pricing';
 import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
 import { LedgerStore } from './ledgerStore';
 import { listLogFiles, readLogFile, type FileCheckpoint, type LogFile, type ReadOptions } from './logReader';
 import { scanInParallel, workerCount } from './parallelScan';
+import { buildSummary, writeSummary } from './statusSummary';
 import type { SourceRoot } from './sourcePaths';
 import { WriterLock } from './writerLock';
 
@@ -20,6 +23,8 @@ export interface MeterOptions {
   write?: boolean;
   /** Worker threads for a cold scan: 0 = none, undefined = decide by file count and cores. */
   workers?: number;
+  /** Keep live totals (status bar, watch, statusline); the writer then also refreshes the status summary. */
+  live?: { prices: PriceTable; timeZone: string };
 }
 
 export interface CatchUpResult {
@@ -47,12 +52,20 @@ export class Meter {
   private foreign = new Ledger();
   checkpoints = new Map<string, FileCheckpoint>();
   readonly warnings: string[] = [];
+  /** Live totals over `ledger`, when asked for (options.live). */
+  live: LiveTotals | undefined;
   private readonly store: LedgerStore | undefined;
   private lock: WriterLock | undefined;
   private hadSnapshot = false;
 
   constructor(private readonly options: MeterOptions) {
     this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
+    this.attachLive();
+  }
+
+  private attachLive(): void {
+    const live = this.options.live;
+    if (live) this.live = new LiveTotals(this.ledger, live.prices, live.timeZone);
   }
 
   /** Stateless: nothing comes back for a half-written last line, so it is counted now (as incomplete). */
@@ -79,6 +92,19 @@ export class Meter {
     this.checkpoints = loaded.checkpoints;
     this.warnings.push(...loaded.warnings);
     this.hadSnapshot = fs.existsSync(this.store.snapshotPath) && loaded.warnings.length === 0;
+    this.attachLive();
+  }
+
+  /**
+   * A reader whose writer went away takes over: it reloads the store (the old writer's last flushes, other roots'
+   * history), then catches up and persists from there. True when this process now writes.
+   */
+  async promote(): Promise<boolean> {
+    if (!this.store || this.lock) return this.lock !== undefined;
+    if (!this.tryBecomeWriter()) return false;
+    this.open();
+    await this.catchUp();
+    return true;
   }
 
   /** Takes the writer lock if it is free or stale; true when this process now writes the store. */
@@ -175,6 +201,9 @@ export class Meter {
           [...touched].map((p) => ({ ops: byPath.get(p) ?? { path: p, lines: 0, items: [] }, cp: this.checkpoints.get(p) ?? null })),
         );
         if (this.store.shouldCompact()) this.store.compact([this.ledger, this.foreign], this.checkpoints);
+      }
+      if (this.live && (changed || !fs.existsSync(path.join(this.options.stateDir!, 'status.json')))) {
+        writeSummary(this.options.stateDir!, buildSummary(this.live, this.checkpoints, new Date()));
       }
     }
     return { filesRead: toRead.length, bytesRead, changed };

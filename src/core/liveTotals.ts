@@ -1,0 +1,165 @@
+// Live totals: what the status bar, `watch` and the statusline show, kept current as the ledger changes (O(1) per
+// counted response, no pass over the history). Same rules as the report (report.ts): cost per record from the
+// price table, context fill from the latest main-thread request, reset by a later compaction.
+import type { Ledger, LedgerListener } from './ledger';
+import { costOf, type PriceTable } from './pricing';
+import { localDate } from './report';
+import {
+  addTokens,
+  promptTokens,
+  zeroTokens,
+  type AgentKind,
+  type EstimateRecord,
+  type SessionEvent,
+  type TokenCounts,
+  type UsageRecord,
+} from './usageRecord';
+
+type Compaction = Extract<SessionEvent, { kind: 'compaction' }>;
+
+export interface LiveSession {
+  sessionId: string;
+  agent: AgentKind;
+  costUsd: number;
+  estimatedExtraUsd: number;
+  requests: number;
+  tokens: TokenCounts;
+  project?: string;
+  branch?: string;
+  lastAt: string;
+  /** The latest main-thread request (context fill and current model come from it). */
+  latest?: UsageRecord;
+  /** The latest compaction, when it came after `latest`. */
+  compactedAfter?: Compaction;
+  unpricedRequests: number;
+}
+
+export interface LiveDay {
+  costUsd: number;
+  requests: number;
+}
+
+const DEFAULT_WINDOW = 200_000;
+const LONG_WINDOW = 1_000_000;
+
+/** Context fill of a session: prompt tokens of its latest main request, or what a later compaction left. */
+export function contextOf(s: LiveSession, prices: PriceTable): { tokens: number; window: number; model?: string } {
+  const latest = s.latest;
+  if (!latest) return { tokens: s.compactedAfter?.postTokens ?? 0, window: DEFAULT_WINDOW };
+  let tokens = s.compactedAfter ? (s.compactedAfter.postTokens ?? 0) : promptTokens(latest.tokens);
+  let window = latest.contextWindow ?? prices.resolve(latest.model, latest.timestamp, latest.agent)?.row.contextWindow ?? DEFAULT_WINDOW;
+  if (tokens > window) window = LONG_WINDOW;
+  if (tokens < 0) tokens = 0;
+  return { tokens, window, model: latest.model };
+}
+
+export class LiveTotals implements LedgerListener {
+  costUsd = 0;
+  estimatedExtraUsd = 0;
+  requests = 0;
+  readonly tokens = zeroTokens();
+  readonly sessions = new Map<string, LiveSession>();
+  /** Per calendar day in `timeZone`. */
+  readonly days = new Map<string, LiveDay>();
+  /** Bumped on every change. */
+  revision = 0;
+
+  constructor(
+    private readonly ledger: Ledger,
+    readonly prices: PriceTable,
+    readonly timeZone: string,
+  ) {
+    this.reset();
+    ledger.listener = this;
+  }
+
+  private session(r: { sessionId: string; timestamp: string }, agent: AgentKind): LiveSession {
+    let s = this.sessions.get(r.sessionId);
+    if (!s) {
+      s = { sessionId: r.sessionId, agent, costUsd: 0, estimatedExtraUsd: 0, requests: 0, tokens: zeroTokens(), lastAt: r.timestamp, unpricedRequests: 0 };
+      this.sessions.set(r.sessionId, s);
+    }
+    return s;
+  }
+
+  private apply(r: UsageRecord, sign: 1 | -1): void {
+    const resolved = this.prices.resolve(r.model, r.timestamp, r.agent);
+    const usd = sign * (resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0);
+    const s = this.session(r, r.agent);
+    const day = localDate(r.timestamp, this.timeZone);
+    let d = this.days.get(day);
+    if (!d) this.days.set(day, (d = { costUsd: 0, requests: 0 }));
+    this.costUsd += usd;
+    this.requests += sign;
+    s.costUsd += usd;
+    s.requests += sign;
+    d.costUsd += usd;
+    d.requests += sign;
+    if (!resolved) s.unpricedRequests += sign;
+    const t = sign === 1 ? r.tokens : { input: -r.tokens.input, output: -r.tokens.output, cacheRead: -r.tokens.cacheRead, cacheWrite5m: -r.tokens.cacheWrite5m, cacheWrite1h: -r.tokens.cacheWrite1h };
+    addTokens(this.tokens, t);
+    addTokens(s.tokens, t);
+    if (sign === 1) {
+      if (r.timestamp > s.lastAt) s.lastAt = r.timestamp;
+      if (r.project && !s.project) s.project = r.project;
+      if (!r.agentId && (!s.latest || r.timestamp >= s.latest.timestamp)) {
+        s.latest = r;
+        if (r.branch) s.branch = r.branch;
+        if (s.compactedAfter && s.compactedAfter.timestamp < r.timestamp) s.compactedAfter = undefined;
+      }
+    }
+  }
+
+  counted(added: UsageRecord | undefined, removed: UsageRecord | undefined): void {
+    if (removed) {
+      this.apply(removed, -1);
+      const s = this.sessions.get(removed.sessionId);
+      if (s?.latest === removed) s.latest = added && added.sessionId === removed.sessionId && !added.agentId ? added : undefined;
+    }
+    if (added) this.apply(added, 1);
+    this.revision++;
+  }
+
+  estimate(e: EstimateRecord): void {
+    const s = this.sessions.get(e.sessionId);
+    const model = e.model ?? s?.latest?.model;
+    const resolved = model ? this.prices.resolve(model, e.timestamp, s?.agent) : undefined;
+    const usd = resolved ? costOf(e.tokens, 0, resolved.row) : 0;
+    this.estimatedExtraUsd += usd;
+    if (s) s.estimatedExtraUsd += usd;
+    this.revision++;
+  }
+
+  compaction(e: Compaction): void {
+    const s = this.sessions.get(e.sessionId);
+    if (s && (!s.latest || e.timestamp > s.latest.timestamp) && (!s.compactedAfter || e.timestamp > s.compactedAfter.timestamp)) {
+      s.compactedAfter = e;
+    }
+    this.revision++;
+  }
+
+  /** Recomputes everything from the ledger (on start, and after a file's contribution was dropped). */
+  reset(): void {
+    this.costUsd = 0;
+    this.estimatedExtraUsd = 0;
+    this.requests = 0;
+    Object.assign(this.tokens, zeroTokens());
+    this.sessions.clear();
+    this.days.clear();
+    for (const r of this.ledger.records.values()) this.apply(r, 1);
+    for (const c of this.ledger.compactions.values()) this.compaction(c);
+    for (const e of this.ledger.estimates.values()) this.estimate(e);
+    this.revision++;
+  }
+
+  /** The session updated most recently (the one an agent is working in now). */
+  latestSession(): LiveSession | undefined {
+    let best: LiveSession | undefined;
+    for (const s of this.sessions.values()) if (!best || s.lastAt > best.lastAt) best = s;
+    return best;
+  }
+
+  dayCost(date: string): number {
+    return this.days.get(date)?.costUsd ?? 0;
+  }
+}
