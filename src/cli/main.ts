@@ -56,7 +56,7 @@ async function report(argv: string[]): Promise<void> {
     }
   }
   const setup = setupFrom(values);
-  const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers });
+  const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, oneShot: true });
   let result;
   try {
     meter.open();

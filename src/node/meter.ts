@@ -23,6 +23,11 @@ export interface MeterOptions {
   write?: boolean;
   /** Worker threads for a cold scan: 0 = none, undefined = decide by file count and cores. */
   workers?: number;
+  /**
+   * A single pass with nothing persisted (`report --no-state`): a half-written last line is then counted as
+   * incomplete, since no later read will come back for it. Otherwise it waits for its newline.
+   */
+  oneShot?: boolean;
   /** Keep live totals (status bar, watch, statusline); the writer then also refreshes the status summary. */
   live?: { prices: PriceTable; timeZone: string };
 }
@@ -68,9 +73,8 @@ export class Meter {
     if (live) this.live = new LiveTotals(this.ledger, live.prices, live.timeZone);
   }
 
-  /** Stateless: nothing comes back for a half-written last line, so it is counted now (as incomplete). */
   private get readOptions(): ReadOptions {
-    return { lastLine: this.store ? 'wait' : 'final' };
+    return { lastLine: this.options.oneShot && !this.store ? 'final' : 'wait' };
   }
 
   get isWriter(): boolean {
@@ -110,6 +114,7 @@ export class Meter {
   /** Takes the writer lock if it is free or stale; true when this process now writes the store. */
   tryBecomeWriter(): boolean {
     if (!this.store || this.lock) return this.lock !== undefined;
+    this.store.ensureDir();
     this.lock = WriterLock.tryAcquire(this.store.lockPath);
     return this.lock !== undefined;
   }

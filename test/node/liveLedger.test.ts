@@ -1,0 +1,287 @@
+// The live, persistent ledger on real files in temp dirs: incremental reads, the shapes files change in (half
+// lines, truncation, rotation, deletion, new folders), restarts that read only new bytes, a damaged store.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { PriceTable } from '../../src/core/pricing';
+import { Meter } from '../../src/node/meter';
+import { sourceRoots } from '../../src/node/sourcePaths';
+import { LogTailer } from '../../src/node/tailer';
+import { WriterLock } from '../../src/node/writerLock';
+import { assistantLine } from '../helpers/logLines';
+
+const usage = (input: number, output: number) => ({ input_tokens: input, output_tokens: output, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+const line = (id: string, input: number, session = 's-1') => `${assistantLine({ id, requestId: `req_${id}`, sessionId: session, usage: usage(input, 1) })}\n`;
+
+let tmp: string;
+let claudeDir: string;
+let projectDir: string;
+let stateDir: string;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-meter-live-'));
+  claudeDir = path.join(tmp, 'claude');
+  projectDir = path.join(claudeDir, 'projects', '-home-dev-demo');
+  stateDir = path.join(tmp, 'state');
+  fs.mkdirSync(projectDir, { recursive: true });
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function meter(opts: { state?: boolean; live?: boolean } = {}): Meter {
+  return new Meter({
+    roots: sourceRoots({ claudeDirs: [claudeDir], codexDirs: [] }),
+    stateDir: opts.state === false ? undefined : stateDir,
+    workers: 0,
+    live: opts.live ? { prices: new PriceTable(), timeZone: 'UTC' } : undefined,
+  });
+}
+
+const inputOf = (m: Meter) => [...m.ledger.records.values()].reduce((a, r) => a + r.tokens.input, 0);
+
+describe('incremental reads', () => {
+  it('leaves a half-written line until its newline arrives, then counts it once', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    const whole = line('m1', 100);
+    fs.writeFileSync(file, line('m0', 10) + whole.slice(0, 50));
+    const m = meter({ state: false });
+    await m.catchUp();
+    assert.equal(m.ledger.records.size, 1);
+    assert.deepEqual(m.ledger.diagnostics.rejected, {});
+    fs.appendFileSync(file, whole.slice(50));
+    await m.catchUp();
+    assert.equal(m.ledger.records.size, 2);
+    assert.equal(inputOf(m), 110);
+    assert.equal(m.ledger.diagnostics.lines, 2);
+  });
+
+  it('a complete last object without its newline counts once, and again-seen bytes do not double it', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    fs.writeFileSync(file, line('m1', 100).trimEnd());
+    const m = meter({ state: false });
+    await m.catchUp();
+    assert.equal(m.ledger.records.size, 1);
+    fs.appendFileSync(file, `\n${line('m2', 5)}`);
+    await m.catchUp();
+    assert.equal(inputOf(m), 105);
+    assert.equal(m.ledger.diagnostics.lines, 2);
+  });
+
+  it('re-reads a truncated and rewritten file and replaces its records', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    fs.writeFileSync(file, line('a', 1) + line('b', 2) + line('c', 4));
+    const m = meter({ state: false });
+    await m.catchUp();
+    assert.equal(inputOf(m), 7);
+    fs.truncateSync(file, 0);
+    fs.writeFileSync(file, line('d', 100));
+    await m.catchUp();
+    assert.equal(m.ledger.records.size, 1);
+    assert.equal(inputOf(m), 100);
+    assert.equal(m.ledger.diagnostics.lines, 1);
+  });
+
+  it('re-reads a file replaced by another inode (rotation) without counting anything twice', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    fs.writeFileSync(file, line('a', 1) + line('b', 2));
+    const m = meter({ state: false });
+    await m.catchUp();
+    const before = fs.statSync(file).ino;
+    const next = path.join(projectDir, 'tmp.next');
+    fs.writeFileSync(next, line('a', 1) + line('b', 2) + line('c', 4));
+    fs.renameSync(next, file);
+    assert.notEqual(fs.statSync(file).ino, before);
+    await m.catchUp();
+    assert.equal(m.ledger.records.size, 3);
+    assert.equal(inputOf(m), 7);
+  });
+
+  it('keeps the records of a deleted log, across restarts', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    fs.writeFileSync(file, line('a', 1) + line('b', 2));
+    const first = meter();
+    first.open();
+    await first.catchUp();
+    first.close();
+    fs.rmSync(file);
+    const second = meter();
+    second.open();
+    await second.catchUp();
+    assert.equal(inputOf(second), 3);
+    assert.equal(second.checkpoints.get(fs.realpathSync(projectDir) + path.sep + 's-1.jsonl')?.deleted, true);
+    second.close();
+    const third = meter();
+    third.open();
+    await third.catchUp();
+    assert.equal(inputOf(third), 3);
+    third.close();
+  });
+
+  it('restarts read only the bytes they have not seen', async () => {
+    const file = path.join(projectDir, 's-1.jsonl');
+    fs.writeFileSync(file, line('a', 1) + line('b', 2));
+    const first = meter();
+    first.open();
+    const cold = await first.catchUp();
+    first.close();
+    assert.equal(cold.bytesRead, fs.statSync(file).size);
+    const appended = line('c', 4);
+    fs.appendFileSync(file, appended);
+    const second = meter();
+    second.open();
+    const warm = await second.catchUp();
+    assert.equal(warm.bytesRead, Buffer.byteLength(appended));
+    assert.equal(inputOf(second), 7);
+    const idle = await second.catchUp();
+    assert.equal(idle.bytesRead, 0);
+    assert.equal(idle.changed, false);
+    second.close();
+  });
+});
+
+describe('the tailer', () => {
+  it('follows appends, new files and new folders', async () => {
+    fs.writeFileSync(path.join(projectDir, 's-1.jsonl'), line('a', 1));
+    const m = meter({ live: true });
+    m.open();
+    await m.catchUp();
+    const updates: number[] = [];
+    const tailer = new LogTailer(m, [fs.realpathSync(path.join(claudeDir, 'projects'))], { onUpdate: () => updates.push(m.live!.requests), rescanMs: 0 });
+    await tailer.start();
+    const until = async (n: number) => {
+      for (let i = 0; i < 200 && m.live!.requests < n; i++) await new Promise((r) => setTimeout(r, 25));
+      await tailer.idle();
+    };
+    try {
+      fs.appendFileSync(path.join(projectDir, 's-1.jsonl'), line('b', 2));
+      await until(2);
+      assert.equal(m.live!.requests, 2);
+      const newDir = path.join(claudeDir, 'projects', '-home-dev-other', 's-2', 'subagents');
+      fs.mkdirSync(newDir, { recursive: true });
+      await new Promise((r) => setTimeout(r, 100)); // the watcher picks the folder up
+      fs.writeFileSync(path.join(newDir, 'agent-a1b2c3d4e5f6a7b8c.jsonl'), line('c', 4, 's-2'));
+      await until(3);
+      assert.equal(m.live!.requests, 3);
+      assert.equal(m.live!.sessions.get('s-2')?.requests, 1);
+      assert.ok(updates.length >= 2);
+    } finally {
+      await tailer.close();
+      m.close();
+    }
+    // What the tailer saw was persisted by the writer.
+    const again = meter();
+    again.open();
+    await again.catchUp();
+    assert.equal(inputOf(again), 7);
+    again.close();
+  });
+});
+
+describe('the store', () => {
+  async function seed(): Promise<void> {
+    fs.writeFileSync(path.join(projectDir, 's-1.jsonl'), line('a', 1) + line('b', 2) + line('c', 4));
+    const m = meter();
+    m.open();
+    await m.catchUp();
+    m.close();
+  }
+
+  it('rebuilds a corrupt snapshot from the logs with a warning', async () => {
+    await seed();
+    fs.writeFileSync(path.join(stateDir, 'ledger', 'snapshot.json'), '{"format":"agent-meter-ledger","version":1,"files":[{"pa');
+    const m = meter();
+    m.open();
+    assert.match(m.warnings.join('\n'), /corrupt; rebuilding from the logs/);
+    await m.catchUp();
+    assert.equal(inputOf(m), 7);
+    m.close();
+    const again = meter();
+    again.open();
+    assert.deepEqual(again.warnings, []);
+    assert.equal(inputOf(again), 7);
+    again.close();
+  });
+
+  it('rebuilds a store of another version', async () => {
+    await seed();
+    const file = path.join(stateDir, 'ledger', 'snapshot.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"version":1', '"version":999'));
+    const m = meter();
+    m.open();
+    assert.match(m.warnings.join('\n'), /another format or version/);
+    await m.catchUp();
+    assert.equal(inputOf(m), 7);
+    m.close();
+  });
+
+  it('ignores a torn journal line: its bytes are read again from the logs', async () => {
+    await seed();
+    fs.appendFileSync(path.join(projectDir, 's-1.jsonl'), line('d', 8));
+    const m = meter();
+    m.open();
+    await m.catchUp(); // journals d
+    m.close();
+    const journal = path.join(stateDir, 'ledger', 'journal.jsonl');
+    const text = fs.readFileSync(journal, 'utf8');
+    fs.writeFileSync(journal, text.slice(0, text.length - 20)); // crash mid-write
+    const again = meter();
+    again.open();
+    await again.catchUp();
+    assert.equal(inputOf(again), 15);
+    assert.equal(again.ledger.records.size, 4);
+    again.close();
+  });
+
+  it('keeps history of other roots when a narrower run writes the store', async () => {
+    await seed();
+    const otherDir = path.join(tmp, 'other');
+    fs.mkdirSync(path.join(otherDir, 'projects', 'p'), { recursive: true });
+    fs.writeFileSync(path.join(otherDir, 'projects', 'p', 'x.jsonl'), line('z', 1000, 'x'));
+    const narrow = new Meter({ roots: sourceRoots({ claudeDirs: [otherDir], codexDirs: [] }), stateDir, workers: 0 });
+    narrow.open();
+    await narrow.catchUp();
+    assert.equal(inputOf(narrow), 1000); // only its own roots are reported
+    narrow.close();
+    const wide = meter();
+    wide.open();
+    await wide.catchUp();
+    assert.equal(inputOf(wide), 7);
+    wide.close();
+  });
+});
+
+describe('the writer lock', () => {
+  it('is exclusive while its holder lives, and taken over when the holder is dead', () => {
+    fs.mkdirSync(stateDir);
+    const file = path.join(stateDir, 'writer.lock');
+    const a = WriterLock.tryAcquire(file);
+    assert.ok(a);
+    assert.equal(WriterLock.tryAcquire(file), undefined);
+    a.release();
+    // A lock left behind by a process that no longer exists (pid 2^22 + 1 is above Linux's pid_max).
+    fs.writeFileSync(file, JSON.stringify({ pid: 4194305, host: os.hostname(), token: 'old', startedAt: '2026-01-01T00:00:00Z' }));
+    const b = WriterLock.tryAcquire(file);
+    assert.ok(b);
+    assert.ok(b.stillHeld());
+    b.release();
+    // A lock whose heartbeat stopped long ago, from another machine.
+    fs.writeFileSync(file, JSON.stringify({ pid: 1, host: 'elsewhere', token: 'old', startedAt: '2026-01-01T00:00:00Z' }));
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(file, old, old);
+    const c = WriterLock.tryAcquire(file);
+    assert.ok(c);
+    c.release();
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  it('notices a lost lock before writing', () => {
+    fs.mkdirSync(stateDir);
+    const file = path.join(stateDir, 'writer.lock');
+    const a = WriterLock.tryAcquire(file)!;
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'someone-else', startedAt: '' }));
+    assert.equal(a.stillHeld(), false);
+    a.release();
+    assert.equal(fs.existsSync(file), true); // not ours to delete
+  });
+});
