@@ -3,6 +3,7 @@
 const esbuild = require('esbuild');
 
 const production = process.argv.includes('--production');
+const { version } = require('./package.json');
 const watch = process.argv.includes('--watch');
 
 /** Node-side bundles: the VS Code extension host and the CLI share the same core. */
@@ -28,6 +29,7 @@ async function main() {
         sourcemap: production ? false : 'linked',
         minify: production,
         legalComments: 'none',
+        define: { AGENT_METER_VERSION: JSON.stringify(version) },
         logLevel: 'warning',
       }),
     ),

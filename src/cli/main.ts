@@ -5,14 +5,17 @@
 // Exit codes: 0 ok, 2 usage error (bad flag, missing dir, bad pricing file), 1 unexpected failure.
 import { parseArgs } from 'node:util';
 import { contextOf } from '../core/liveTotals';
-import { buildReport, localDate } from '../core/report';
+import { buildReport, localDate, type Report } from '../core/report';
+import { listLogFiles } from '../node/logReader';
 import { Meter } from '../node/meter';
 import { LogTailer } from '../node/tailer';
+import { logFingerprint, readView, writeView } from '../node/viewCache';
 import { SHARED_HELP, SHARED_OPTIONS, setupFrom, UsageError } from './options';
 import { formatReportTable, reportJson } from './reportFormat';
 import { statusline } from './statusline';
 
 declare const AGENT_METER_VERSION: string | undefined;
+const VERSION = typeof AGENT_METER_VERSION === 'string' ? AGENT_METER_VERSION : 'dev';
 
 const HELP = `agent-meter — exact cost of your AI coding agents, from their own logs
 
@@ -56,18 +59,36 @@ async function report(argv: string[]): Promise<void> {
     }
   }
   const setup = setupFrom(values);
+  const options = { timeZone: setup.timeZone, since: values.since, until: values.until };
+  const print = (r: Report) => process.stdout.write(values.json ? `${JSON.stringify(reportJson(r), null, 2)}\n` : formatReportTable(r));
+
+  // Nothing changed in any log since the same report was last built: it is still exact.
+  let fingerprint: string | undefined;
+  const cacheKey = JSON.stringify({ v: VERSION, roots: setup.roots, options, prices: setup.prices.version, overrides: setup.prices.overridesHash });
+  if (setup.stateDir) {
+    fingerprint = logFingerprint(await listLogFiles(setup.roots, []), cacheKey);
+    const cached = readView<Report>(setup.stateDir, cacheKey, fingerprint);
+    if (cached) {
+      print({ ...cached, generatedAt: new Date().toISOString() });
+      return;
+    }
+  }
+
   const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, oneShot: true });
-  let result;
+  let result: Report;
   try {
     meter.open();
     await meter.catchUp();
-    result = buildReport(meter.ledger, setup.prices, { timeZone: setup.timeZone, since: values.since, until: values.until }, new Date());
+    result = buildReport(meter.ledger, setup.prices, options, new Date());
   } finally {
     meter.close();
   }
   for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
   for (const u of result.diagnostics.unreadable) process.stderr.write(`agent-meter: cannot read ${u.path} (${u.error})\n`);
-  process.stdout.write(values.json ? `${JSON.stringify(reportJson(result), null, 2)}\n` : formatReportTable(result));
+  print(result);
+  if (setup.stateDir && fingerprint && meter.warnings.length === 0 && result.diagnostics.unreadable.length === 0) {
+    writeView(setup.stateDir, cacheKey, fingerprint, result);
+  }
 }
 
 async function watchCommand(argv: string[]): Promise<void> {
@@ -157,7 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       return command ? 0 : 2;
     }
     if (command === '--version' || command === '-v') {
-      process.stdout.write(`${typeof AGENT_METER_VERSION === 'string' ? AGENT_METER_VERSION : 'dev'}\n`);
+      process.stdout.write(`${VERSION}\n`);
       return 0;
     }
     if (command === 'report') await report(rest);

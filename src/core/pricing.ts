@@ -202,11 +202,14 @@ export class PriceTable {
   private readonly providers: PriceSnapshot['providers'];
   /** Identifies the price data behind a figure: genai-prices version plus whether overrides applied. */
   readonly version: string;
+  /** Identifies the override rows (content), so cached views are not reused under other prices. */
+  readonly overridesHash: string;
 
   constructor(userOverrides: PriceOverride[] = []) {
     this.overrides = userOverrides;
     this.providers = snapshot.providers;
     this.version = `genai-prices@${GENAI_PRICES_VERSION}${userOverrides.length ? `+${userOverrides.length} overrides` : ''}`;
+    this.overridesHash = JSON.stringify(userOverrides);
   }
 
   /** `timestamp` is ISO-8601; prices are dated by its UTC day. */

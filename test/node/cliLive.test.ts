@@ -67,6 +67,28 @@ describe('two writers racing on one state dir', () => {
   });
 });
 
+describe('a repeated report', () => {
+  it('answers from the cached view while no log changed, and rebuilds when one did', async () => {
+    const logs = path.join(tmp, 'logs');
+    fs.cpSync(path.join(FIXTURES, scenarios[0]!), logs, { recursive: true });
+    const state = path.join(tmp, 'views');
+    const args = ['report', '--json', '--claude-dir', logs, '--state-dir', state];
+    const first = JSON.parse((await run(args)).stdout);
+    assert.equal(fs.readdirSync(path.join(state, 'views')).length, 1);
+    const second = JSON.parse((await run(args)).stdout);
+    assert.deepEqual({ ...second, generatedAt: '' }, { ...first, generatedAt: '' });
+    // Append one more response to a transcript: the fingerprint changes, the report is built again.
+    const file = fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(logs, f)).find((f) => f.endsWith(`${truths[0]!.expected.sessions[0]!.sessionId}.jsonl`))!;
+    const last = fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('"usage"')).pop()!;
+    fs.appendFileSync(file, `${last.replace(/"id":"msg_[^"]+"/, '"id":"msg_appended"')}\n`);
+    const third = JSON.parse((await run(args)).stdout);
+    assert.equal(third.totals.requests, first.totals.requests + 1);
+    // Other options are another view.
+    const since = JSON.parse((await run([...args, '--since', '2099-01-01'])).stdout);
+    assert.equal(since.totals.requests, 0);
+  });
+});
+
 describe('statusline', () => {
   const state = () => path.join(tmp, 'status');
   const session = truths[0]!.expected.sessions[0]!;
