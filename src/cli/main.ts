@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { contextOf } from '../core/liveTotals';
 import { buildReport, localDate, type Report } from '../core/report';
-import { listLogFiles } from '../node/logReader';
+import { listLogFiles, type LogFile } from '../node/logReader';
 import { Meter } from '../node/meter';
 import { LogTailer } from '../node/tailer';
 import { logFingerprint, readView, writeView } from '../node/viewCache';
@@ -64,9 +64,12 @@ async function report(argv: string[]): Promise<void> {
 
   // Nothing changed in any log since the same report was last built: it is still exact.
   let fingerprint: string | undefined;
+  let listing: { files: LogFile[]; unreadable: { path: string; error: string }[] } | undefined;
   const cacheKey = JSON.stringify({ v: VERSION, roots: setup.roots, options, prices: setup.prices.version, overrides: setup.prices.overridesHash });
   if (setup.stateDir) {
-    fingerprint = logFingerprint(await listLogFiles(setup.roots, []), cacheKey);
+    listing = { files: [], unreadable: [] };
+    listing.files = await listLogFiles(setup.roots, listing.unreadable);
+    fingerprint = logFingerprint(listing.files, cacheKey);
     const cached = readView<Report>(setup.stateDir, cacheKey, fingerprint);
     if (cached) {
       print({ ...cached, generatedAt: new Date().toISOString() });
@@ -78,7 +81,7 @@ async function report(argv: string[]): Promise<void> {
   let result: Report;
   try {
     meter.open();
-    await meter.catchUp();
+    await meter.catchUp(undefined, listing);
     result = buildReport(meter.ledger, setup.prices, options, new Date());
   } finally {
     meter.close();

@@ -119,14 +119,18 @@ export class Meter {
     return this.lock !== undefined;
   }
 
-  /** Lists the logs and reads what is new in them; persists it when this process is the writer. */
-  async catchUp(paths?: string[]): Promise<CatchUpResult> {
-    this.ledger.unreadable = [];
-    const files = paths ? this.filesFor(paths) : await listLogFiles(this.options.roots, this.ledger.unreadable);
+  /**
+   * Lists the logs (or takes `paths`, or an already made `listing`) and reads what is new in them; persists it
+   * when this process is the writer.
+   */
+  async catchUp(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
+    this.ledger.unreadable = listing ? [...listing.unreadable] : [];
+    const files = paths ? this.filesFor(paths) : (listing?.files ?? (await listLogFiles(this.options.roots, this.ledger.unreadable)));
     const seen = new Set(files.map((f) => f.path));
     const persist = this.lock !== undefined && this.lock.stillHeld();
     if (this.lock && !persist) this.dropLock();
-    const recorder = persist ? new RecordingSink(this.ledger) : undefined;
+    // Ops are recorded for the journal; without a snapshot yet, this pass ends in a full snapshot instead.
+    const recorder = persist && this.hadSnapshot ? new RecordingSink(this.ledger) : undefined;
     const sink = recorder ?? this.ledger;
     const deleted: string[] = [];
 
@@ -195,7 +199,7 @@ export class Meter {
 
     const changed = toRead.length > 0 || deleted.length > 0;
     if (persist && this.store) {
-      const ops = recorder!.take();
+      const ops = recorder?.take() ?? [];
       const touched = new Set([...ops.map((o) => o.path), ...deleted]);
       if (!this.hadSnapshot || this.store.shouldCompact()) {
         this.store.compact([this.ledger, this.foreign], this.checkpoints);
