@@ -1,6 +1,7 @@
 // The persistent ledger, in the state dir (`~/.agent-meter/ledger/`). A restart reads only log bytes it has not
 // seen, and history survives the agents deleting their logs. Layout:
-//   snapshot.json  every file's contribution + checkpoint, written whole (temp file + rename) at compaction;
+//   snapshot.jsonl every file's contribution + checkpoint, one line per file after a header line, the string table
+//                  on the last line; written at compaction (temp file + rename), read and applied line by line;
 //   journal.jsonl  one line per flush: the ops each read fed the ledger + the files' new checkpoints. A line is
 //                  self-contained (ops and the checkpoint they reach), so a torn last line loses only bytes that
 //                  will be read again from the logs. Lines carry the snapshot generation they extend;
@@ -13,15 +14,21 @@ import { applyOps, encodeContribution, inlineStrings, tableStrings, type FileOps
 import type { FileCheckpoint } from './logReader';
 
 export const STORE_FORMAT = 'agent-meter-ledger';
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
-interface SnapshotFile {
+interface SnapshotHeader {
   format: typeof STORE_FORMAT;
   version: number;
   generation: number;
   savedAt: string;
-  strings: string[];
-  files: { path: string; cp: FileCheckpoint | null; lines: number; repaired?: Record<string, number>; items: Item[] }[];
+}
+
+interface SnapshotEntry {
+  path: string;
+  cp: FileCheckpoint | null;
+  lines: number;
+  repaired?: Record<string, number>;
+  items: Item[];
 }
 
 interface JournalLine {
@@ -66,7 +73,7 @@ export class LedgerStore {
   private snapshotBytes = 0;
 
   constructor(readonly dir: string) {
-    this.snapshotPath = path.join(dir, 'snapshot.json');
+    this.snapshotPath = path.join(dir, 'snapshot.jsonl');
     this.journalPath = path.join(dir, 'journal.jsonl');
     this.lockPath = path.join(dir, 'writer.lock');
   }
@@ -93,7 +100,6 @@ export class LedgerStore {
     this.journalBytes = 0;
     this.snapshotBytes = 0;
 
-    let snapshot: SnapshotFile | undefined;
     let text: string | undefined;
     try {
       text = fs.readFileSync(this.snapshotPath, 'utf8');
@@ -101,32 +107,11 @@ export class LedgerStore {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`ledger snapshot unreadable (${(err as Error).message}); rebuilding from the logs`);
     }
     if (text !== undefined) {
-      try {
-        const parsed = JSON.parse(text) as Partial<SnapshotFile>;
-        if (parsed.format !== STORE_FORMAT || parsed.version !== STORE_VERSION || !Array.isArray(parsed.files) || !Array.isArray(parsed.strings)) {
-          warnings.push(`ledger store is of another format or version (${String(parsed.version)}); rebuilding from the logs`);
-        } else {
-          snapshot = parsed as SnapshotFile;
-        }
-      } catch {
-        warnings.push('ledger snapshot is corrupt; rebuilding from the logs');
-      }
-    }
-    if (snapshot) {
-      try {
-        const codec = tableStrings(snapshot.strings);
-        for (const f of snapshot.files) {
-          applyOps({ path: f.path, lines: f.lines, repaired: f.repaired, items: f.items }, target(f.path), codec);
-          if (f.cp) checkpoints.set(f.path, f.cp);
-        }
-        this.generation = snapshot.generation;
-        this.snapshotBytes = text?.length ?? 0;
-      } catch {
-        warnings.push('ledger snapshot is corrupt; rebuilding from the logs');
+      const problem = this.applySnapshot(text, target, checkpoints);
+      if (problem) {
+        warnings.push(problem);
         return { ledger: new Ledger(), foreign: new Ledger(), checkpoints: new Map(), stamp: this.stamp, warnings };
       }
-    } else if (text !== undefined) {
-      return { ledger, foreign, checkpoints, stamp: this.stamp, warnings };
     }
 
     let journal = '';
@@ -159,6 +144,41 @@ export class LedgerStore {
     return { ledger, foreign, checkpoints, stamp: this.stamp, warnings };
   }
 
+  /** Applies a snapshot's text; returns what is wrong with it, or undefined when it was applied whole. */
+  private applySnapshot(text: string, target: (p: string) => Ledger, checkpoints: Map<string, FileCheckpoint>): string | undefined {
+    const firstEnd = text.indexOf('\n');
+    const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
+    if (firstEnd === -1 || lastStart <= firstEnd) return 'ledger snapshot is corrupt; rebuilding from the logs';
+    let header: Partial<SnapshotHeader>;
+    let strings: unknown;
+    try {
+      header = JSON.parse(text.slice(0, firstEnd)) as Partial<SnapshotHeader>;
+      strings = (JSON.parse(text.slice(lastStart)) as { strings?: unknown }).strings;
+    } catch {
+      return 'ledger snapshot is corrupt; rebuilding from the logs';
+    }
+    if (header.format !== STORE_FORMAT || header.version !== STORE_VERSION) {
+      return `ledger store is of another format or version (${String(header.version)}); rebuilding from the logs`;
+    }
+    if (!Array.isArray(strings) || typeof header.generation !== 'number') return 'ledger snapshot is corrupt; rebuilding from the logs';
+    const codec = tableStrings(strings as string[]);
+    try {
+      // Line by line: only one file's entry is parsed at a time.
+      for (let at = firstEnd + 1; at < lastStart; ) {
+        const nl = text.indexOf('\n', at);
+        const f = JSON.parse(text.slice(at, nl)) as SnapshotEntry;
+        applyOps({ path: f.path, lines: f.lines, repaired: f.repaired, items: f.items }, target(f.path), codec);
+        if (f.cp) checkpoints.set(f.path, f.cp);
+        at = nl + 1;
+      }
+    } catch {
+      return 'ledger snapshot is corrupt; rebuilding from the logs';
+    }
+    this.generation = header.generation;
+    this.snapshotBytes = text.length;
+    return undefined;
+  }
+
   /** Appends one flush to the journal (writer only). Drops a torn tail first so the new line starts clean. */
   append(files: { ops: FileOps; cp: FileCheckpoint | null }[]): void {
     if (files.length === 0) return;
@@ -178,23 +198,50 @@ export class LedgerStore {
     return this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > this.snapshotBytes / 4;
   }
 
-  /** Writes the ledgers as a new snapshot generation and starts an empty journal (writer only). */
+  /**
+   * Writes the ledgers as a new snapshot generation and starts an empty journal (writer only). The snapshot is
+   * written file by file (the string table last), never held whole in memory.
+   */
   compact(ledgers: Ledger[], checkpoints: Map<string, FileCheckpoint>): void {
     const codec = tableStrings();
-    const files: SnapshotFile['files'] = [];
-    for (const ledger of ledgers) {
-      for (const f of ledger.fileContributions()) {
-        files.push({ path: f.path, cp: checkpoints.get(f.path) ?? null, ...encodeContribution(f, codec) });
-      }
-    }
     const generation = this.generation + 1;
-    const body: SnapshotFile = { format: STORE_FORMAT, version: STORE_VERSION, generation, savedAt: new Date().toISOString(), strings: codec.table, files };
-    const text = JSON.stringify(body);
-    writeFileAtomic(this.snapshotPath, text);
+    const tmp = `${this.snapshotPath}.tmp-${process.pid}`;
+    const fd = fs.openSync(tmp, 'w');
+    let bytes = 0;
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const write = (text: string) => {
+      pending.push(text);
+      pendingBytes += text.length;
+      if (pendingBytes > 1 << 20) flush();
+    };
+    const flush = () => {
+      const chunk = pending.join('');
+      fs.writeSync(fd, chunk);
+      bytes += Buffer.byteLength(chunk);
+      pending = [];
+      pendingBytes = 0;
+    };
+    try {
+      const header: SnapshotHeader = { format: STORE_FORMAT, version: STORE_VERSION, generation, savedAt: new Date().toISOString() };
+      write(`${JSON.stringify(header)}\n`);
+      for (const ledger of ledgers) {
+        for (const f of ledger.fileContributions()) {
+          const entry: SnapshotEntry = { path: f.path, cp: checkpoints.get(f.path) ?? null, ...encodeContribution(f, codec) };
+          write(`${JSON.stringify(entry)}\n`);
+        }
+      }
+      write(`${JSON.stringify({ strings: codec.table })}\n`);
+      flush();
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.snapshotPath);
     // Old journal lines carry the previous generation and are ignored from here on; empty it anyway.
     writeFileAtomic(this.journalPath, '');
     this.generation = generation;
-    this.snapshotBytes = text.length;
+    this.snapshotBytes = bytes;
     this.journalBytes = 0;
   }
 }

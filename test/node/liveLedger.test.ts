@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { PriceTable } from '../../src/core/pricing';
+import { STORE_VERSION } from '../../src/node/ledgerStore';
 import { Meter } from '../../src/node/meter';
 import { sourceRoots } from '../../src/node/sourcePaths';
 import { LogTailer } from '../../src/node/tailer';
@@ -189,7 +190,7 @@ describe('the store', () => {
 
   it('rebuilds a corrupt snapshot from the logs with a warning', async () => {
     await seed();
-    fs.writeFileSync(path.join(stateDir, 'ledger', 'snapshot.json'), '{"format":"agent-meter-ledger","version":1,"files":[{"pa');
+    fs.writeFileSync(path.join(stateDir, 'ledger', 'snapshot.jsonl'), `{"format":"agent-meter-ledger","version":${STORE_VERSION},"generation":1}\n{"path":"x","items":[["u",`);
     const m = meter();
     m.open();
     assert.match(m.warnings.join('\n'), /corrupt; rebuilding from the logs/);
@@ -205,8 +206,8 @@ describe('the store', () => {
 
   it('rebuilds a store of another version', async () => {
     await seed();
-    const file = path.join(stateDir, 'ledger', 'snapshot.json');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"version":1', '"version":999'));
+    const file = path.join(stateDir, 'ledger', 'snapshot.jsonl');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(`"version":${STORE_VERSION}`, '"version":999'));
     const m = meter();
     m.open();
     assert.match(m.warnings.join('\n'), /another format or version/);
