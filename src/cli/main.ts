@@ -104,7 +104,6 @@ async function watchCommand(argv: string[]): Promise<void> {
   const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, live: { prices: setup.prices, timeZone: setup.timeZone } });
   meter.open();
   for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
-  await meter.catchUp();
 
   const print = (event: 'ready' | 'change', filesRead: number, readMs: number) => {
     const live = meter.live!;
@@ -138,8 +137,6 @@ async function watchCommand(argv: string[]): Promise<void> {
       process.stdout.write(`${now.toLocaleTimeString()}  ${who}today $${today.toFixed(2)} · total $${live.costUsd.toFixed(2)} (${live.requests} requests)\n`);
     }
   };
-  print('ready', 0, 0);
-
   const tailer = new LogTailer(
     meter,
     setup.roots.map((r) => r.dir),
@@ -148,7 +145,10 @@ async function watchCommand(argv: string[]): Promise<void> {
       onError: (err) => process.stderr.write(`agent-meter: ${err instanceof Error ? err.message : String(err)}\n`),
     },
   );
+  // Watch first, then catch up: whatever is written from here on is seen, by the watcher or by this pass.
   await tailer.start();
+  await meter.catchUp();
+  print('ready', 0, 0);
   // A reader takes over as writer when the one that held the lock goes away.
   const promoter = setInterval(() => {
     if (!meter.isWriter && setup.stateDir) void meter.promote();

@@ -5,7 +5,7 @@
 // calls never wait for it: they answer from the summary at hand, so calls cannot pile up.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDate } from '../core/report';
 import { Meter } from '../node/meter';
 import { buildSummary, readSummary, type StatusSummary, type SummarySession } from '../node/statusSummary';

@@ -3,7 +3,7 @@
 // whole request when its prompt (uncached + cache read + cache write) passes the threshold; fast mode multiplies
 // token prices; web search per request; unknown model → unpriced (never silently $0).
 import type { ModelInfo, ModelPrice, MatchLogic } from '@pydantic/genai-prices';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isVersionSuffix, normaliseModel } from './modelNames';
 import priceData from './priceData.json';
 import { promptTokens, type AgentKind, type TokenCounts } from './usageRecord';

@@ -3,7 +3,7 @@
 // billed (API errors, "No response requested."). Subagent lines carry the parent sessionId and their agentId.
 // The zod schemas below are the contract; a hand-written check that accepts a subset of what they accept keeps
 // zod off the hot path (a test fuzzes the two against each other), and zod names the reason when a line fails.
-import { z } from 'zod';
+import * as z from 'zod';
 import { zeroTokens, type ParsedLine, type TokenCounts, type UsageRecord } from '../usageRecord';
 import {
   intern,

@@ -4,7 +4,7 @@
 // from the preceding `turn_context`, so the parser keeps per-file state. A fork's first token_count already holds
 // the parent's running total, so records are keyed by the thread's running total (or the response id), never by
 // "last total per file".
-import { z } from 'zod';
+import * as z from 'zod';
 import { zeroTokens, type ParsedLine, type TokenCounts } from '../usageRecord';
 import { intern, internOpt, parseJsonObject, type FileParser } from './jsonl';
 
