@@ -62,6 +62,7 @@ export class Meter {
   private readonly store: LedgerStore | undefined;
   private lock: WriterLock | undefined;
   private hadSnapshot = false;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MeterOptions) {
     this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
@@ -123,7 +124,17 @@ export class Meter {
    * Lists the logs (or takes `paths`, or an already made `listing`) and reads what is new in them; persists it
    * when this process is the writer.
    */
-  async catchUp(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
+  catchUp(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
+    // One at a time: two passes over the same checkpoints would read the same bytes twice.
+    const run = this.queue.then(() => this.catchUpNow(paths, listing));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async catchUpNow(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
     this.ledger.unreadable = listing ? [...listing.unreadable] : [];
     const files = paths ? this.filesFor(paths) : (listing?.files ?? (await listLogFiles(this.options.roots, this.ledger.unreadable)));
     const seen = new Set(files.map((f) => f.path));
