@@ -104,12 +104,20 @@ export class Meter {
    * A reader whose writer went away takes over: it reloads the store (the old writer's last flushes, other roots'
    * history), then catches up and persists from there. True when this process now writes.
    */
-  async promote(): Promise<boolean> {
-    if (!this.store || this.lock) return this.lock !== undefined;
-    if (!this.tryBecomeWriter()) return false;
-    this.open();
-    await this.catchUp();
-    return true;
+  promote(): Promise<boolean> {
+    if (!this.store || this.lock) return Promise.resolve(this.lock !== undefined);
+    // In the catch-up queue: reloading swaps the ledger, which no pass may see happen halfway.
+    const run = this.queue.then(async () => {
+      if (!this.tryBecomeWriter()) return false;
+      this.open();
+      await this.catchUpNow();
+      return true;
+    });
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Takes the writer lock if it is free or stale; true when this process now writes the store. */
