@@ -1,23 +1,25 @@
-// `agent-meter` command line: the same core as the extension, no VS Code needed.
+// The full `agent-meter` command line (dist/cliMain.js), loaded by the quick entry (entry.ts) for whatever it does
+// not answer itself. The same core as the extension, no VS Code needed.
 //   agent-meter report      sessions, days and totals (table or --json), from the persistent ledger
 //   agent-meter watch       follow the logs; a line per change
 //   agent-meter statusline  a Claude Code statusLine command
 // Exit codes: 0 ok, 2 usage error (bad flag, missing dir, bad pricing file), 1 unexpected failure.
 import { parseArgs } from 'node:util';
 import { contextOf } from '../core/liveTotals';
-import { buildReport, localDate, type Report } from '../core/report';
-import { listLogFiles, type LogFile } from '../node/logReader';
+import { localDate } from '../core/calendar';
+import { buildReport, type Report } from '../core/report';
+import { listLogFiles, type LogFile } from '../node/logFiles';
 import { Meter } from '../node/meter';
 import { LogTailer } from '../node/tailer';
-import { logFingerprint, readView, writeView } from '../node/viewCache';
-import { SHARED_HELP, SHARED_OPTIONS, setupFrom, UsageError } from './options';
+import { logFingerprint, readView, reportCacheKey, writeView } from '../node/viewCache';
+import { SHARED_OPTIONS, sharedHelp } from './optionSpecs';
+import { setupFrom, UsageError } from './options';
 import { formatReportTable, reportJson } from './reportFormat';
 import { statusline } from './statusline';
 
-declare const AGENT_METER_VERSION: string | undefined;
-const VERSION = typeof AGENT_METER_VERSION === 'string' ? AGENT_METER_VERSION : 'dev';
+import { VERSION } from './version';
 
-const HELP = `agent-meter — exact cost of your AI coding agents, from their own logs
+const help = () => `agent-meter — exact cost of your AI coding agents, from their own logs
 
 Usage:
   agent-meter report [options]       sessions, days and totals (a table, or --json)
@@ -25,7 +27,7 @@ Usage:
   agent-meter statusline [options]   Claude Code statusLine command: reads its JSON on stdin, prints one line
 
 Options for every command:
-${SHARED_HELP}
+${sharedHelp()}
   -h, --help             this help
 
 report:
@@ -42,14 +44,21 @@ statusline:
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-async function report(argv: string[]): Promise<void> {
+/** What the quick entry already did for a report before finding no cached view. */
+export interface PreparedReport {
+  listing: { files: LogFile[]; unreadable: { path: string; error: string }[] };
+  fingerprint: string;
+  cacheKey: string;
+}
+
+async function report(argv: string[], prepared?: PreparedReport): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false }, since: { type: 'string' }, until: { type: 'string' } },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(help());
     return;
   }
   for (const flag of ['since', 'until'] as const) {
@@ -63,10 +72,10 @@ async function report(argv: string[]): Promise<void> {
   const print = (r: Report) => process.stdout.write(values.json ? `${JSON.stringify(reportJson(r), null, 2)}\n` : formatReportTable(r));
 
   // Nothing changed in any log since the same report was last built: it is still exact.
-  let fingerprint: string | undefined;
-  let listing: { files: LogFile[]; unreadable: { path: string; error: string }[] } | undefined;
-  const cacheKey = JSON.stringify({ v: VERSION, roots: setup.roots, options, prices: setup.prices.version, overrides: setup.prices.overridesHash });
-  if (setup.stateDir) {
+  let listing = prepared?.listing;
+  let fingerprint = prepared?.fingerprint;
+  const cacheKey = prepared?.cacheKey ?? reportCacheKey({ version: VERSION, roots: setup.roots, options, pricingText: setup.pricingText });
+  if (setup.stateDir && !prepared) {
     listing = { files: [], unreadable: [] };
     listing.files = await listLogFiles(setup.roots, listing.unreadable);
     fingerprint = logFingerprint(listing.files, cacheKey);
@@ -97,7 +106,7 @@ async function report(argv: string[]): Promise<void> {
 async function watchCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false } }, strict: true });
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(help());
     return;
   }
   const setup = setupFrom(values);
@@ -164,29 +173,30 @@ async function watchCommand(argv: string[]): Promise<void> {
   meter.close();
 }
 
-async function statuslineCommand(argv: string[]): Promise<void> {
+async function statuslineCommand(argv: string[], stdin?: string): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, chain: { type: 'string' } }, strict: true });
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(help());
     return;
   }
-  process.stdout.write(`${await statusline(setupFrom(values), values.chain)}\n`);
+  process.stdout.write(`${await statusline(setupFrom(values), values.chain, stdin)}\n`);
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs a command; `handoff` carries what the quick entry already did (read stdin, listed the logs). */
+export async function main(argv: string[], handoff: { stdin?: string; report?: PreparedReport } = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (!command || command === '-h' || command === '--help' || command === 'help') {
-      process.stdout.write(HELP);
+      process.stdout.write(help());
       return command ? 0 : 2;
     }
     if (command === '--version' || command === '-v') {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    if (command === 'report') await report(rest);
+    if (command === 'report') await report(rest, handoff.report);
     else if (command === 'watch') await watchCommand(rest);
-    else if (command === 'statusline') await statuslineCommand(rest);
+    else if (command === 'statusline') await statuslineCommand(rest, handoff.stdin);
     else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch or statusline)`);
     return 0;
   } catch (err) {
@@ -201,24 +211,4 @@ export async function main(argv: string[]): Promise<number> {
 
 function isParseArgsError(err: unknown): boolean {
   return err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
-}
-
-/** AGENT_METER_STATS=1: one line on stderr at exit with peak memory (incl. worker threads) and wall time. */
-function printStats(startedAt: number): void {
-  if (process.env['AGENT_METER_STATS'] !== '1') return;
-  const stats = { maxRssKb: process.resourceUsage().maxRSS, elapsedMs: Math.round(performance.now() - startedAt) };
-  process.stderr.write(`agent-meter-stats ${JSON.stringify(stats)}\n`);
-}
-
-if (require.main === module) {
-  const startedAt = performance.now();
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-      printStats(startedAt);
-    },
-    () => {
-      process.exitCode = 1;
-    },
-  );
 }

@@ -2,30 +2,12 @@
 // zone) and prices (overrides). Parsed once, validated with clear messages (UsageError → exit 2, no stack).
 import * as fs from 'node:fs';
 import { PriceTable, priceOverridesSchema, type PriceOverride } from '../core/pricing';
-import { isValidTimeZone } from '../core/report';
+import { isValidTimeZone } from '../core/calendar';
 import { checkExplicitDir, defaultSourceDirs, sourceRoots, type SourceRoot } from '../node/sourcePaths';
 import { defaultStateDir } from '../node/stateDir';
+import { localZone } from './optionSpecs';
 
 export class UsageError extends Error {}
-
-/** parseArgs option specs for the shared flags. */
-export const SHARED_OPTIONS = {
-  'claude-dir': { type: 'string', multiple: true },
-  'codex-dir': { type: 'string', multiple: true },
-  timezone: { type: 'string' },
-  pricing: { type: 'string' },
-  'state-dir': { type: 'string' },
-  'no-state': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const SHARED_HELP = `  --claude-dir DIR       a Claude Code config dir containing projects/ (repeatable)
-  --codex-dir DIR        a CODEX_HOME containing sessions/ (repeatable)
-                         when any dir flag is given, the default locations are not read
-  --timezone IANA        time zone for calendar days (default: this machine's, ${localZone()})
-  --pricing FILE         JSON array of price overrides (USD per million tokens)
-  --state-dir DIR        where the persistent ledger lives (default: $AGENT_METER_HOME or ~/.agent-meter)
-  --no-state             read every log from scratch and persist nothing`;
 
 export interface SharedValues {
   'claude-dir'?: string[];
@@ -38,6 +20,8 @@ export interface SharedValues {
 
 export interface Setup {
   roots: SourceRoot[];
+  /** The --pricing file's text, as it keys cached views. */
+  pricingText: string | undefined;
   stateDir: string | undefined;
   timeZone: string;
   prices: PriceTable;
@@ -45,18 +29,17 @@ export interface Setup {
   workers: number | undefined;
 }
 
-export function localZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-function loadOverrides(file: string | undefined): PriceOverride[] {
-  if (!file) return [];
-  let text: string;
+function readPricing(file: string | undefined): string | undefined {
+  if (!file) return undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch {
     throw new UsageError(`--pricing ${file}: cannot read the file`);
   }
+}
+
+function loadOverrides(file: string | undefined, text: string | undefined): PriceOverride[] {
+  if (!file || text === undefined) return [];
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -93,11 +76,13 @@ export function setupFrom(values: SharedValues): Setup {
     ].filter((p): p is string => p !== undefined);
     if (problems.length) throw new UsageError(problems.join('\n'));
   }
+  const pricingText = readPricing(values.pricing);
   return {
     roots: sourceRoots(explicit ? { claudeDirs, codexDirs } : defaultSourceDirs()),
+    pricingText,
     stateDir: values['no-state'] ? undefined : (values['state-dir'] ?? defaultStateDir()),
     timeZone,
-    prices: new PriceTable(loadOverrides(values.pricing)),
+    prices: new PriceTable(loadOverrides(values.pricing, pricingText)),
     workers: workersFromEnv(),
   };
 }

@@ -3,7 +3,7 @@
 // price table, context fill from the latest main-thread request, reset by a later compaction.
 import type { Ledger, LedgerListener } from './ledger';
 import { costOf, type PriceTable } from './pricing';
-import { localDate } from './report';
+import { localDate } from './calendar';
 import {
   addTokens,
   promptTokens,

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { assistantLine } from '../../test/helpers/logLines';
 import { Ledger } from './ledger';
 import { PriceTable } from './pricing';
-import { buildReport, localDate } from './report';
+import { localDate } from './calendar';
+import { buildReport } from './report';
 import { createClaudeFileParser } from './sources/claudeCode';
 
 const NOW = new Date('2026-11-23T12:00:00Z');

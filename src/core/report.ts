@@ -1,6 +1,7 @@
 // The report view: a pure function of (ledger, prices, options) → totals, sessions, days, models, diagnostics.
 // This is the shape `agent-meter report --json` prints and the one the editor surfaces render.
 import type { Ledger, ReadDiagnostics } from './ledger';
+import { localDate } from './calendar';
 import { costOf, type PriceTable } from './pricing';
 import { addTokens, promptTokens, zeroTokens, type AgentKind, type TokenCounts, type UsageRecord } from './usageRecord';
 
@@ -80,30 +81,6 @@ const LONG_WINDOW = 1_000_000;
 
 function emptyLine(): CostLine {
   return { costUsd: 0, estimatedExtraUsd: 0, requests: 0, tokens: zeroTokens() };
-}
-
-const dayFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Calendar day of an ISO instant in a time zone, as YYYY-MM-DD. */
-export function localDate(iso: string, timeZone: string): string {
-  if (timeZone === 'UTC') return iso.slice(0, 10);
-  let f = dayFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormatters.set(timeZone, f);
-  }
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso.slice(0, 10) : f.format(d);
-}
-
-/** True when `timeZone` is a zone this runtime knows. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface SessionAcc {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Ledger } from '../core/ledger';
 import { applyOps, encodeContribution, inlineStrings, tableStrings, type FileOps, type Item } from './ledgerCodec';
 import type { FileCheckpoint } from './logReader';
+import { writeFileAtomic } from './atomicWrite';
 
 export const STORE_FORMAT = 'agent-meter-ledger';
 export const STORE_VERSION = 2;
@@ -50,19 +51,6 @@ export interface LoadedStore {
 
 /** Compact the journal into a new snapshot once it holds this many bytes and a quarter of the snapshot. */
 const COMPACT_MIN_BYTES = 4 << 20;
-
-/** Writes a file so that readers see the old or the new content, never a mix. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
 
 export class LedgerStore {
   readonly snapshotPath: string;

@@ -11,6 +11,7 @@ import { createCodexFileParser, type CodexParserState } from '../core/sources/co
 import { SHORT_LINE_BYTES, type FileParser } from '../core/sources/jsonl';
 import type { LedgerSink } from '../core/ledger';
 import type { AgentKind } from '../core/usageRecord';
+import { errorCode, listLogFiles, type LogFile } from './logFiles';
 import type { SourceRoot } from './sourcePaths';
 
 const CHUNK_BYTES = 1 << 20;
@@ -31,11 +32,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 
-export interface LogFile {
-  agent: AgentKind;
-  path: string;
-}
-
 /** Where reading a file stopped, and what is needed to go on from there. */
 export interface FileCheckpoint {
   path: string;
@@ -53,28 +49,6 @@ export interface FileCheckpoint {
   skippingLongLine?: boolean;
   /** The file is gone; its records stay in the ledger (history outlives the agents' 30-day purge). */
   deleted?: boolean;
-}
-
-/** Every `*.jsonl` under the roots, sorted (a stable order makes "first copy seen" deterministic). */
-export async function listLogFiles(roots: SourceRoot[], unreadable: { path: string; error: string }[]): Promise<LogFile[]> {
-  const files: LogFile[] = [];
-  async function walk(agent: AgentKind, dir: string): Promise<void> {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      unreadable.push({ path: dir, error: errorCode(err) });
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(agent, full);
-      else if (e.name.endsWith('.jsonl') && (e.isFile() || e.isSymbolicLink())) files.push({ agent, path: full });
-    }
-  }
-  for (const root of roots) await walk(root.agent, root.dir);
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return files;
 }
 
 /** The parser for a file: session ids come from file names until the lines say otherwise. */
@@ -375,7 +349,3 @@ export async function readAll(roots: SourceRoot[], ledger: LedgerSink): Promise<
   for (const f of files) await readLogFile(f, undefined, ledger, { lastLine: 'final' });
 }
 
-export function errorCode(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
-  return err instanceof Error ? err.message : String(err);
-}

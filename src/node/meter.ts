@@ -9,9 +9,11 @@ import { LiveTotals } from '../core/liveTotals';
 import type { PriceTable } from '../core/pricing';
 import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
 import { LedgerStore } from './ledgerStore';
-import { listLogFiles, readLogFile, type FileCheckpoint, type LogFile, type ReadOptions } from './logReader';
+import { listLogFiles, type LogFile } from './logFiles';
+import { readLogFile, type FileCheckpoint, type ReadOptions } from './logReader';
 import { scanInParallel, workerCount } from './parallelScan';
-import { buildSummary, writeSummary } from './statusSummary';
+import { summaryScope, writeSummary } from './statusFile';
+import { buildSummary } from './statusSummary';
 import type { SourceRoot } from './sourcePaths';
 import { WriterLock } from './writerLock';
 
@@ -231,7 +233,7 @@ export class Meter {
         if (this.store.shouldCompact()) this.store.compact([this.ledger, this.foreign], this.checkpoints);
       }
       if (this.live && (changed || !fs.existsSync(path.join(this.options.stateDir!, 'status.json')))) {
-        writeSummary(this.options.stateDir!, buildSummary(this.live, this.checkpoints, new Date()));
+        writeSummary(this.options.stateDir!, buildSummary(this.live, this.checkpoints, summaryScope(this.options.roots), new Date()));
       }
     }
     return { filesRead: toRead.length, bytesRead, changed };

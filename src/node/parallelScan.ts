@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RecordingSink, type FileOps } from './ledgerCodec';
-import { readLogFile, type FileCheckpoint, type LogFile, type ReadOptions } from './logReader';
+import type { LogFile } from './logFiles';
+import { readLogFile, type FileCheckpoint, type ReadOptions } from './logReader';
 
 export interface ScanResult {
   path: string;

@@ -1,6 +1,7 @@
 // Worker thread entry for parallel cold scans (see parallelScan.ts): one message in, one result out, per file.
 import { parentPort } from 'node:worker_threads';
-import type { LogFile, ReadOptions } from './logReader';
+import type { LogFile } from './logFiles';
+import type { ReadOptions } from './logReader';
 import { scanFile } from './parallelScan';
 
 parentPort?.on('message', (msg: { file: LogFile; options: ReadOptions }) => {

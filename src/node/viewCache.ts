@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LogFile } from './logReader';
-import { writeFileAtomic } from './ledgerStore';
+import priceData from '../core/priceData.json';
+import type { LogFile } from './logFiles';
+import type { SourceRoot } from './sourcePaths';
+import { writeFileAtomic } from './atomicWrite';
 
 interface CachedView<T> {
   fingerprint: string;
@@ -15,6 +17,16 @@ interface CachedView<T> {
 }
 
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/** What a report depends on besides the logs: code, roots, options, price data and override rows (raw text). */
+export function reportCacheKey(parts: {
+  version: string;
+  roots: SourceRoot[];
+  options: { timeZone: string; since?: string; until?: string };
+  pricingText: string | undefined;
+}): string {
+  return JSON.stringify({ ...parts, prices: priceData.version });
+}
 
 /** Fingerprint of the logs' current state plus what else the view depends on (`key`). */
 export function logFingerprint(files: LogFile[], key: string): string {

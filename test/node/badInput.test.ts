@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assistantLine } from '../helpers/logLines';
 
-const CLI = path.resolve('src/cli/main.ts');
+const CLI = path.resolve('src/cli/entry.ts');
 
 function runCli(args: string[], opts: { uid?: number; gid?: number } = {}) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-const CLI = path.resolve('src/cli/main.ts');
+const CLI = path.resolve('src/cli/entry.ts');
 const FIXTURES = path.resolve('test/fixtures/claude-real');
 
 interface Run {
