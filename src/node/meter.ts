@@ -1,7 +1,7 @@
 // The live ledger on a machine: the persistent store, the log files' checkpoints, and the reads that bring the
 // ledger up to date. One process holds the writer lock and persists; the others read the store and catch up in
 // memory on bytes the writer has not stored yet, so every process answers with exact totals. Used by the CLI
-// (`report`, `watch`, `statusline`) and by the VS Code extension.
+// (`report`, `watch`, `statusline`); the VS Code extension is to use it the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ledger } from '../core/ledger';
@@ -48,7 +48,7 @@ export function needsRead(st: fs.Stats | undefined, cp: FileCheckpoint | undefin
   if (!cp || cp.deleted) return true;
   if (st.ino !== cp.ino || st.dev !== cp.dev || st.size < cp.offset) return true;
   if (st.size !== cp.size) return true;
-  // Same size, other mtime: rewritten in place (the read detects nothing new to consume otherwise).
+  // Same size, other mtime: touched. A read finds out, cheaply, whether anything past the checkpoint is new.
   return st.mtimeMs !== cp.mtimeMs;
 }
 
