@@ -15,7 +15,23 @@ import { CORPUS_FORMAT, dirBytes, generateCorpus, renderTurn, type CorpusManifes
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The CLI under test; `--cli` points the benchmark at another build. */
 let CLI = path.join(ROOT, 'dist', 'cli.js');
-const CCUSAGE = path.join(ROOT, 'node_modules', '.bin', 'ccusage');
+/**
+ * ccusage is not a devDependency: the registry here carries only its linux-x64 binary package, so its other
+ * platforms' optional packages cannot be locked and `npm ci` would refuse the lock file. The benchmark installs the
+ * pinned version into its own tool folder on first use instead.
+ */
+const CCUSAGE_VERSION = '20.0.24';
+const CCUSAGE_DIR = path.join(ROOT, '.bench-tools');
+const CCUSAGE = path.join(CCUSAGE_DIR, 'node_modules', '.bin', 'ccusage');
+
+/** Installs ccusage into .bench-tools/ unless it is there; false when that fails (the columns then read n/a). */
+function ensureCcusage(): boolean {
+  if (fs.existsSync(CCUSAGE)) return true;
+  log(`installing ccusage@${CCUSAGE_VERSION} into ${path.relative(ROOT, CCUSAGE_DIR)}/`);
+  fs.mkdirSync(CCUSAGE_DIR, { recursive: true });
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', CCUSAGE_DIR, `ccusage@${CCUSAGE_VERSION}`], { stdio: 'inherit' });
+  return r.status === 0 && fs.existsSync(CCUSAGE);
+}
 const GNU_TIME = '/usr/bin/time';
 
 /** The goals this engine is built against (issue 3). */
@@ -539,8 +555,8 @@ async function main(): Promise<number> {
   if (![seed, mb, files].every((n) => Number.isFinite(n) && n >= 0) || mb <= 0 || files <= 0) throw new SetupError('--seed, --mb and --files take positive numbers');
   if (values.cli) CLI = path.resolve(values.cli);
   if (!fs.existsSync(CLI)) throw new SetupError(`${path.relative(ROOT, CLI)} is missing: run \`npm run build\` first`);
-  const haveCcusage = fs.existsSync(CCUSAGE);
-  if (!haveCcusage) log(`${CCUSAGE} is missing (npm ci installs it); the ccusage columns will read n/a`);
+  const haveCcusage = ensureCcusage();
+  if (!haveCcusage) log(`ccusage could not be installed; the ccusage columns will read n/a`);
 
   // Another busy process on the machine skews every number below: say so in the results.
   const loadBefore = os.loadavg()[0] ?? 0;
