@@ -1,12 +1,12 @@
 // Live totals: what the status bar, `watch` and the statusline show, kept current as the ledger changes (O(1) per
 // counted response, no pass over the history). Same rules as the report (report.ts): cost per record from the
 // price table, context fill from the latest main-thread request, reset by a later compaction.
+import { contextFill, type ContextFill } from './contextFill';
 import type { Ledger, LedgerListener } from './ledger';
 import { costOf, type PriceTable } from './pricing';
 import { localDate } from './calendar';
 import {
   addTokens,
-  promptTokens,
   zeroTokens,
   type AgentKind,
   type EstimateRecord,
@@ -39,18 +39,9 @@ export interface LiveDay {
   requests: number;
 }
 
-const DEFAULT_WINDOW = 200_000;
-const LONG_WINDOW = 1_000_000;
-
-/** Context fill of a session: prompt tokens of its latest main request, or what a later compaction left. */
-export function contextOf(s: LiveSession, prices: PriceTable): { tokens: number; window: number; model?: string } {
-  const latest = s.latest;
-  if (!latest) return { tokens: s.compactedAfter?.postTokens ?? 0, window: DEFAULT_WINDOW };
-  let tokens = s.compactedAfter ? (s.compactedAfter.postTokens ?? 0) : promptTokens(latest.tokens);
-  let window = latest.contextWindow ?? prices.resolve(latest.model, latest.timestamp, latest.agent)?.row.contextWindow ?? DEFAULT_WINDOW;
-  if (tokens > window) window = LONG_WINDOW;
-  if (tokens < 0) tokens = 0;
-  return { tokens, window, model: latest.model };
+/** Context fill of a live session (the rule is contextFill's). */
+export function contextOf(s: LiveSession, prices: PriceTable): ContextFill {
+  return contextFill(s.latest, s.compactedAfter, prices);
 }
 
 export class LiveTotals implements LedgerListener {

@@ -117,6 +117,16 @@ describe('ledger and report', () => {
     assert.equal(buildReport(ledgerOf({ s1: [before, compact, after] }), prices, {}, NOW).sessions[0]!.contextTokens, 9000);
   });
 
+  it('takes the fill from the latest compaction in time, however the lines were ordered', () => {
+    const compaction = (uuid: string, timestamp: string, post: number) =>
+      JSON.stringify({ type: 'system', subtype: 'compact_boundary', sessionId: 's-1', uuid, timestamp, compactMetadata: { trigger: 'auto', preTokens: 150_000, postTokens: post } });
+    const request = assistantLine({ id: 'm1', timestamp: '2026-11-23T09:00:00.000Z', usage: usage(150_000, 10) });
+    const lines = [request, compaction('late', '2026-11-23T11:00:00.000Z', 7000), compaction('early', '2026-11-23T10:00:00.000Z', 3000)];
+    const r = buildReport(ledgerOf({ s1: lines }), prices, {}, NOW);
+    assert.equal(r.sessions[0]!.contextTokens, 7000);
+    assert.equal(r.sessions[0]!.compactions, 2);
+  });
+
   it('widens the context window to 1M when the prompt already exceeds 200k', () => {
     const r = buildReport(ledgerOf({ s1: [assistantLine({ id: 'big', usage: usage(150_000, 1, { cache_read_input_tokens: 90_000 }) })] }), prices, {}, NOW);
     assert.equal(r.sessions[0]!.contextTokens, 240_000);

@@ -2,8 +2,11 @@
 // This is the shape `agent-meter report --json` prints and the one the editor surfaces render.
 import type { Ledger, ReadDiagnostics } from './ledger';
 import { localDate } from './calendar';
+import { contextFill, DEFAULT_WINDOW } from './contextFill';
 import { costOf, type PriceTable } from './pricing';
-import { addTokens, promptTokens, zeroTokens, type AgentKind, type TokenCounts, type UsageRecord } from './usageRecord';
+import { addTokens, zeroTokens, type AgentKind, type SessionEvent, type TokenCounts, type UsageRecord } from './usageRecord';
+
+type Compaction = Extract<SessionEvent, { kind: 'compaction' }>;
 
 export interface ReportOptions {
   /** IANA zone for calendar days; default UTC. */
@@ -76,8 +79,6 @@ export interface Report {
   diagnostics: ReadDiagnostics & { unpricedModels: string[] };
 }
 
-const DEFAULT_WINDOW = 200_000;
-const LONG_WINDOW = 1_000_000;
 
 function emptyLine(): CostLine {
   return { costUsd: 0, estimatedExtraUsd: 0, requests: 0, tokens: zeroTokens() };
@@ -201,25 +202,27 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     if (acc) acc.report.estimatedExtraUsd += usd;
   }
 
+  // Compactions by session: how many, and the latest one (it resets the context fill if it came last).
+  const compactionsBySession = new Map<string, { count: number; latest?: Compaction }>();
+  for (const c of ledger.compactions.values()) {
+    const entry = compactionsBySession.get(c.sessionId) ?? { count: 0 };
+    entry.count++;
+    if (!entry.latest || c.timestamp > entry.latest.timestamp) entry.latest = c;
+    compactionsBySession.set(c.sessionId, entry);
+  }
   for (const acc of sessions.values()) {
     const s = acc.report;
     s.models = [...acc.modelFirstAt].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).map(([model]) => model);
     s.subagents = [...acc.subagents.values()];
     acc.mainModels = []; // only needed for estimates, done above
+    const compactions = compactionsBySession.get(s.sessionId);
+    s.compactions = compactions?.count ?? 0;
     const latest = acc.latestMain;
-    if (latest) {
-      s.currentModel = latest.model;
-      s.contextTokens = promptTokens(latest.tokens);
-      const resolved = prices.resolve(latest.model, latest.timestamp, latest.agent);
-      s.contextWindow = latest.contextWindow ?? resolved?.row.contextWindow ?? DEFAULT_WINDOW;
-    }
-    // A compaction after the latest request resets the fill to what the summary left.
-    for (const c of ledger.compactions.values()) {
-      if (c.sessionId !== s.sessionId) continue;
-      s.compactions++;
-      if (!latest || c.timestamp > latest.timestamp) s.contextTokens = c.postTokens ?? 0;
-    }
-    if (s.contextTokens > s.contextWindow) s.contextWindow = LONG_WINDOW;
+    const after = compactions?.latest && (!latest || compactions.latest.timestamp > latest.timestamp) ? compactions.latest : undefined;
+    const fill = contextFill(latest, after, prices);
+    s.currentModel = latest?.model ?? null;
+    s.contextTokens = fill.tokens;
+    s.contextWindow = fill.window;
   }
   for (const e of ledger.apiErrors.values()) {
     const acc = sessions.get(e.sessionId);
