@@ -59,38 +59,60 @@ export async function scanInParallel(
   const script = workerScript()!;
   let next = 0;
   let outstanding = 0;
-  let failure: Error | undefined;
   const pool: Worker[] = [];
+  /** Files handed to each worker and not answered yet: re-read here if the worker dies. */
+  const inFlight = new Map<Worker, LogFile[]>();
+  const orphans: LogFile[] = [];
   let wake: (() => void) | undefined;
   const send = (w: Worker) => {
-    if (next >= files.length) return;
+    if (next >= files.length || !inFlight.has(w)) return;
+    const file = files[next++]!;
     outstanding++;
-    w.postMessage({ file: files[next++], options });
+    inFlight.get(w)!.push(file);
+    w.postMessage({ file, options });
   };
   for (let i = 0; i < count; i++) {
-    // Small young generation: short-lived line strings die young; keeps the worker's memory small (see cli main).
+    // A small young generation: short-lived line strings die young, and the worker's peak memory stays low.
     const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     pool.push(w);
+    inFlight.set(w, []);
     w.on('message', (msg: { result: ScanResult }) => {
       outstanding--;
+      const mine = inFlight.get(w);
+      mine?.splice(mine.findIndex((f) => f.path === msg.result.path), 1);
       onResult(msg.result);
       send(w);
       wake?.();
     });
-    w.on('error', (err) => {
-      failure = err;
+    // A worker that dies (out of memory, a crash, an exit) loses nothing: its files are read on this thread.
+    const died = () => {
+      const lost = inFlight.get(w);
+      if (!lost) return;
+      inFlight.delete(w);
+      outstanding -= lost.length;
+      orphans.push(...lost);
       wake?.();
-    });
+    };
+    w.on('error', died);
+    w.on('exit', died);
     for (let k = 0; k < IN_FLIGHT; k++) send(w);
   }
   try {
-    while (next < files.length && !failure) {
-      await readHere(files[next++]!);
-      await new Promise<void>((resolve) => setImmediate(resolve)); // let worker results in
+    for (;;) {
+      const file = orphans.pop() ?? (next < files.length ? files[next++] : undefined);
+      if (file) {
+        await readHere(file);
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let worker results in
+      } else if (outstanding > 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+      } else {
+        break;
+      }
     }
-    while (outstanding > 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
   } finally {
-    for (const w of pool) void w.terminate();
+    for (const w of pool) {
+      inFlight.delete(w); // its exit is expected now
+      void w.terminate();
+    }
   }
-  if (failure) throw failure;
 }

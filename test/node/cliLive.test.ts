@@ -67,6 +67,41 @@ describe('two writers racing on one state dir', () => {
   });
 });
 
+describe('a cold scan whose worker thread dies', () => {
+  it('reads the dead worker\'s files on the main thread: totals stay exact', async () => {
+    // The worker only runs from the built bundle (dist/scanWorker.js); without it the scan is single-threaded.
+    const dist = path.resolve('dist/cli.js');
+    if (!fs.existsSync(path.resolve('dist/scanWorker.js'))) return assert.fail('dist/ is not built (npm run build)');
+    const many = path.join(tmp, 'many');
+    // 80 copies of the fixture logs (enough files for a worker), each copy its own sessions.
+    for (let i = 0; i < 80; i++) {
+      const dir = path.join(many, 'projects', `p${i}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of fs.readdirSync(path.join(FIXTURES, scenarios[0]!), { recursive: true, encoding: 'utf8' }).filter((x) => x.endsWith('.jsonl'))) {
+        const text = fs.readFileSync(path.join(FIXTURES, scenarios[0]!, f), 'utf8').replace(/msg_/g, `msg_${i}_`);
+        fs.writeFileSync(path.join(dir, `${i}-${path.basename(f)}`), text);
+      }
+    }
+    const runDist = (env: NodeJS.ProcessEnv) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [dist, 'report', '--json', '--no-state', '--claude-dir', many], { env: { ...process.env, TZ: 'UTC', AGENT_METER_WORKERS: '1', ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const healthy = await runDist({});
+    const crashed = await runDist({ AGENT_METER_TEST_WORKER_DIES_AFTER: '3' });
+    assert.equal(crashed.code, 0, crashed.stderr);
+    const a = JSON.parse(healthy.stdout);
+    const b = JSON.parse(crashed.stdout);
+    assert.equal(a.totals.requests, 80 * truths[0]!.expected.loggedRequests);
+    assert.deepEqual(b.totals, a.totals);
+    assert.equal(b.diagnostics.files, a.diagnostics.files);
+  });
+});
+
 describe('a repeated report', () => {
   it('answers from the cached view while no log changed, and rebuilds when one did', async () => {
     const logs = path.join(tmp, 'logs');
