@@ -102,6 +102,45 @@ describe('a cold scan whose worker thread dies', () => {
   });
 });
 
+describe('watch', () => {
+  it('reports an append made right after ready, as one JSON line with the new totals', async () => {
+    const logs = path.join(tmp, 'watched');
+    fs.cpSync(path.join(FIXTURES, scenarios[0]!), logs, { recursive: true });
+    const file = fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(logs, f)).find((f) => f.endsWith('.jsonl'))!;
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'watch', '--json', '--claude-dir', logs, '--state-dir', path.join(tmp, 'watch-state')], { env: { ...process.env, TZ: 'UTC' } });
+    const lines: Record<string, unknown>[] = [];
+    let buffer = '';
+    const waitFor = (n: number, ms: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${lines.length} lines after ${ms} ms`)), ms);
+        const check = () => (lines.length >= n ? (clearTimeout(timer), resolve()) : setTimeout(check, 10));
+        check();
+      });
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+        lines.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    try {
+      await waitFor(1, 30_000);
+      assert.equal(lines[0]!['event'], 'ready');
+      const before = lines[0]!['requests'] as number;
+      const last = fs.readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('"usage"')).pop()!;
+      fs.appendFileSync(file, `${last.replace(/"id":"msg_[^"]+"/, '"id":"msg_watched"')}\n`);
+      await waitFor(2, 10_000);
+      assert.equal(lines[1]!['event'], 'change');
+      assert.equal(lines[1]!['requests'], before + 1);
+      assert.ok((lines[1]!['costUsd'] as number) > (lines[0]!['costUsd'] as number));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    assert.equal(fs.existsSync(path.join(tmp, 'watch-state', 'ledger', 'writer.lock')), false, 'SIGTERM releases the lock');
+  });
+});
+
 describe('a repeated report', () => {
   it('answers from the cached view while no log changed, and rebuilds when one did', async () => {
     const logs = path.join(tmp, 'logs');
