@@ -5,14 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isValidTimeZone } from '../core/calendar';
 import { listLogFiles } from '../node/logFiles';
-import { checkExplicitDir, defaultSourceDirs, sourceRoots } from '../node/sourcePaths';
-import { defaultStateDir } from '../node/stateDir';
 import { readSummary, summaryScope } from '../node/statusFile';
 import { logFingerprint, readView, reportCacheKey } from '../node/viewCache';
 import type { Report } from '../core/report';
-import { SHARED_OPTIONS, localZone } from './optionSpecs';
+import { isDateFlag, resolveShared, SHARED_OPTIONS, type SharedSetup, type SharedValues } from './optionSpecs';
 import { formatReportTable, reportJson } from './reportFormat';
 import { isCurrent, readStatusInput, readStdin, renderStatusLine, runChained, type StatusInput } from './statuslineView';
 import { VERSION } from './version';
@@ -26,38 +23,11 @@ function loadFull(): FullCli {
   return fs.existsSync(bundled) ? (require(bundled) as FullCli) : (require('./main') as FullCli);
 }
 
-interface Quick {
-  roots: ReturnType<typeof sourceRoots>;
-  stateDir: string;
-  timeZone: string;
-  pricingText: string | undefined;
-}
-
 /** The shared flags, when they need no explaining (anything unusual goes to the full CLI, which explains). */
-function quickSetup(values: Record<string, unknown>): Quick | undefined {
+function quickSetup(values: Record<string, unknown>): (SharedSetup & { stateDir: string }) | undefined {
   if (values['help'] || values['no-state']) return undefined;
-  const explicitZone = values['timezone'] as string | undefined;
-  if (explicitZone !== undefined && !isValidTimeZone(explicitZone)) return undefined;
-  const timeZone = explicitZone ?? localZone();
-  const claudeDirs = (values['claude-dir'] as string[] | undefined) ?? [];
-  const codexDirs = (values['codex-dir'] as string[] | undefined) ?? [];
-  if (claudeDirs.some((d) => checkExplicitDir('claude-code', d)) || codexDirs.some((d) => checkExplicitDir('codex', d))) return undefined;
-  let pricingText: string | undefined;
-  const pricing = values['pricing'] as string | undefined;
-  if (pricing) {
-    try {
-      pricingText = fs.readFileSync(pricing, 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-  const explicit = claudeDirs.length > 0 || codexDirs.length > 0;
-  return {
-    roots: sourceRoots(explicit ? { claudeDirs, codexDirs } : defaultSourceDirs()),
-    stateDir: (values['state-dir'] as string | undefined) ?? defaultStateDir(),
-    timeZone,
-    pricingText,
-  };
+  const shared = resolveShared(values as SharedValues);
+  return 'problem' in shared || shared.stateDir === undefined ? undefined : { ...shared, stateDir: shared.stateDir };
 }
 
 function parse(argv: string[], extra: Record<string, { type: 'string' | 'boolean' }>): Record<string, unknown> | undefined {
@@ -93,14 +63,12 @@ async function statusline(argv: string[]): Promise<number> {
   return 0;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 async function report(argv: string[]): Promise<number> {
   const values = parse(argv, { json: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' } });
   const quick = values && quickSetup(values);
   const since = values?.['since'] as string | undefined;
   const until = values?.['until'] as string | undefined;
-  if (!quick || [since, until].some((d) => d !== undefined && (!DATE.test(d) || Number.isNaN(Date.parse(d))))) {
+  if (!quick || [since, until].some((d) => d !== undefined && !isDateFlag(d))) {
     return loadFull().main(['report', ...argv]);
   }
   const options = { timeZone: quick.timeZone, since, until };

@@ -12,7 +12,7 @@ import { listLogFiles, type LogFile } from '../node/logFiles';
 import { Meter } from '../node/meter';
 import { LogTailer } from '../node/tailer';
 import { logFingerprint, readView, reportCacheKey, writeView } from '../node/viewCache';
-import { SHARED_OPTIONS, sharedHelp } from './optionSpecs';
+import { isDateFlag, SHARED_OPTIONS, sharedHelp } from './optionSpecs';
 import { setupFrom, UsageError } from './options';
 import { formatReportTable, reportJson } from './reportFormat';
 import { statusline } from './statusline';
@@ -42,8 +42,6 @@ statusline:
   --chain COMMAND        also run your previous statusLine command and append its output
 `;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** What the quick entry already did for a report before finding no cached view. */
 export interface PreparedReport {
   listing: { files: LogFile[]; unreadable: { path: string; error: string }[] };
@@ -63,7 +61,7 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
   }
   for (const flag of ['since', 'until'] as const) {
     const v = values[flag];
-    if (v !== undefined && (!DATE.test(v) || Number.isNaN(Date.parse(v)))) {
+    if (v !== undefined && !isDateFlag(v)) {
       throw new UsageError(`--${flag} ${v}: expected a date as YYYY-MM-DD`);
     }
   }

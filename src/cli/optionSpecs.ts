@@ -1,5 +1,9 @@
-// The flags every command shares, as parseArgs specs and help text. Light on purpose: the quick entry uses them.
+// The flags every command shares: parseArgs specs, help text, and their resolution into log roots, state dir,
+// time zone and pricing file. Light on purpose (no schemas, no price table): the quick entry uses it too.
 import * as fs from 'node:fs';
+import { isValidTimeZone } from '../core/calendar';
+import { checkExplicitDir, defaultSourceDirs, sourceRoots, type SourceRoot } from '../node/sourcePaths';
+import { defaultStateDir } from '../node/stateDir';
 
 /** parseArgs option specs for the shared flags. */
 export const SHARED_OPTIONS = {
@@ -42,3 +46,59 @@ export function localZone(): string {
   return (zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
 }
 
+
+export interface SharedValues {
+  'claude-dir'?: string[];
+  'codex-dir'?: string[];
+  timezone?: string;
+  pricing?: string;
+  'state-dir'?: string;
+  'no-state'?: boolean;
+}
+
+export interface SharedSetup {
+  roots: SourceRoot[];
+  /** undefined with --no-state. */
+  stateDir: string | undefined;
+  timeZone: string;
+  /** The --pricing file's text (it keys cached views). */
+  pricingText: string | undefined;
+}
+
+/**
+ * Resolves the shared flags, or says what is wrong with them (the message the CLI prints). An explicit
+ * --timezone is validated here; the machine's own zone is not (validating costs Intl's start-up).
+ */
+export function resolveShared(values: SharedValues): SharedSetup | { problem: string } {
+  if (values.timezone !== undefined && !isValidTimeZone(values.timezone)) {
+    return { problem: `--timezone ${values.timezone}: not an IANA time zone (e.g. Europe/Berlin)` };
+  }
+  if (values['no-state'] && values['state-dir']) return { problem: '--state-dir and --no-state exclude each other' };
+  const claudeDirs = values['claude-dir'] ?? [];
+  const codexDirs = values['codex-dir'] ?? [];
+  const problems = [
+    ...claudeDirs.map((d) => checkExplicitDir('claude-code', d)),
+    ...codexDirs.map((d) => checkExplicitDir('codex', d)),
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length) return { problem: problems.join('\n') };
+  let pricingText: string | undefined;
+  if (values.pricing) {
+    try {
+      pricingText = fs.readFileSync(values.pricing, 'utf8');
+    } catch {
+      return { problem: `--pricing ${values.pricing}: cannot read the file` };
+    }
+  }
+  const explicit = claudeDirs.length > 0 || codexDirs.length > 0;
+  return {
+    roots: sourceRoots(explicit ? { claudeDirs, codexDirs } : defaultSourceDirs()),
+    stateDir: values['no-state'] ? undefined : (values['state-dir'] ?? defaultStateDir()),
+    timeZone: values.timezone ?? localZone(),
+    pricingText,
+  };
+}
+
+/** A --since/--until value: a real calendar date written YYYY-MM-DD. */
+export function isDateFlag(v: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v));
+}
