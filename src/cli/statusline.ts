@@ -5,7 +5,7 @@
 // calls never wait for it: they answer from the summary at hand, so calls cannot pile up.
 import * as z from 'zod';
 import { Meter } from '../node/meter';
-import { readSummary, summaryScope, writeSummary } from '../node/statusFile';
+import { readSummary, summaryScope } from '../node/statusFile';
 import { buildSummary } from '../node/statusSummary';
 import type { Setup } from './options';
 import { isCurrent, readStdin, renderStatusLine, runChained, type StatusInput } from './statuslineView';
@@ -58,9 +58,8 @@ export async function statusline(setup: Setup, chain: string | undefined, raw?: 
       if (!setup.stateDir || meter.tryBecomeWriter()) {
         meter.open();
         await meter.catchUp();
+        // The meter has written it as it persisted; this copy is for the line below.
         summary = buildSummary(meter.live!, meter.checkpoints, scope, now);
-        // Written even when no log changed: the summary at hand was for another zone or other roots.
-        if (setup.stateDir && meter.isWriter) writeSummary(setup.stateDir, summary);
       }
     } finally {
       meter.close();

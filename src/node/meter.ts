@@ -65,6 +65,7 @@ export class Meter {
   private lock: WriterLock | undefined;
   private hadSnapshot = false;
   private queue: Promise<void> = Promise.resolve();
+  private summaryWritten = false;
 
   constructor(private readonly options: MeterOptions) {
     this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
@@ -232,7 +233,9 @@ export class Meter {
         );
         if (this.store.shouldCompact()) this.store.compact([this.ledger, this.foreign], this.checkpoints);
       }
-      if (this.live && (changed || !fs.existsSync(path.join(this.options.stateDir!, 'status.json')))) {
+      // After a change, and once per process: a summary left for another zone or other roots is replaced.
+      if (this.live && (changed || !this.summaryWritten)) {
+        this.summaryWritten = true;
         writeSummary(this.options.stateDir!, buildSummary(this.live, this.checkpoints, summaryScope(this.options.roots), new Date()));
       }
     }
