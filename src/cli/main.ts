@@ -10,11 +10,12 @@ import { localDate } from '../core/calendar';
 import { buildReport, type Report } from '../core/report';
 import { listLogFiles, type LogFile } from '../node/logFiles';
 import { Meter } from '../node/meter';
-import { LogTailer } from '../node/tailer';
+import { LiveMeter } from '../node/liveMeter';
 import { logFingerprint, readView, reportCacheKey, writeView } from '../node/viewCache';
 import { isDateFlag, SHARED_OPTIONS, sharedHelp } from './optionSpecs';
 import { setupFrom, UsageError } from './options';
-import { formatReportTable, reportJson } from './reportFormat';
+import { reportJson } from '../core/reportJson';
+import { formatReportTable } from './reportFormat';
 import { statusline } from './statusline';
 
 import { VERSION } from './version';
@@ -108,11 +109,8 @@ async function watchCommand(argv: string[]): Promise<void> {
     return;
   }
   const setup = setupFrom(values);
-  const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, live: { prices: setup.prices, timeZone: setup.timeZone } });
-  meter.open();
-  for (const w of meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
-
   const print = (event: 'ready' | 'change', filesRead: number, readMs: number) => {
+    const meter = liveMeter.meter;
     const live = meter.live!;
     const session = live.latestSession();
     const ctx = session ? contextOf(session, live.prices) : undefined;
@@ -144,31 +142,23 @@ async function watchCommand(argv: string[]): Promise<void> {
       process.stdout.write(`${now.toLocaleTimeString()}  ${who}today $${today.toFixed(2)} · total $${live.costUsd.toFixed(2)} (${live.requests} requests)\n`);
     }
   };
-  const tailer = new LogTailer(
-    meter,
-    setup.roots.map((r) => r.dir),
-    {
-      onUpdate: (result, _paths, readMs) => print('change', result.filesRead, readMs),
-      onError: (err) => process.stderr.write(`agent-meter: ${err instanceof Error ? err.message : String(err)}\n`),
-    },
-  );
-  // Watch first, then catch up: whatever is written from here on is seen, by the watcher or by this pass.
-  await tailer.start();
-  await meter.catchUp();
-  print('ready', 0, 0);
-  // A reader takes over as writer when the one that held the lock goes away.
-  const promoter = setInterval(() => {
-    if (!meter.isWriter && setup.stateDir) void meter.promote();
-  }, 10_000);
-  promoter.unref();
+  const liveMeter = new LiveMeter({
+    roots: setup.roots,
+    stateDir: setup.stateDir,
+    prices: setup.prices,
+    timeZone: setup.timeZone,
+    workers: setup.workers,
+    onUpdate: (event, result, readMs) => (event === 'ready' ? print('ready', 0, 0) : print('change', result.filesRead, readMs)),
+    onError: (err) => process.stderr.write(`agent-meter: ${err instanceof Error ? err.message : String(err)}\n`),
+  });
+  await liveMeter.start();
+  for (const w of liveMeter.meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  clearInterval(promoter);
-  await tailer.close();
-  meter.close();
+  await liveMeter.stop();
 }
 
 async function statuslineCommand(argv: string[], stdin?: string): Promise<void> {

@@ -1,46 +1,6 @@
 // Renders a Report for the terminal: the documented `--json` shape and a human table.
-import type { CostLine, Report } from '../core/report';
+import type { Report } from '../core/report';
 import type { TokenCounts } from '../core/usageRecord';
-
-/** Dollar figures keep 10 decimals: exact enough to compare, free of float noise like 0.30000000000000004. */
-function usd(n: number): number {
-  return Math.round(n * 1e10) / 1e10;
-}
-
-function line(l: CostLine) {
-  return { costUsd: usd(l.costUsd), estimatedExtraUsd: usd(l.estimatedExtraUsd), requests: l.requests, tokens: l.tokens };
-}
-
-/** The `report --json` document (shape documented in the README). */
-export function reportJson(r: Report) {
-  return {
-    generatedAt: r.generatedAt,
-    timeZone: r.timeZone,
-    priceVersion: r.priceVersion,
-    totals: line(r.totals),
-    sessions: r.sessions.map((s) => ({
-      agent: s.agent,
-      sessionId: s.sessionId,
-      project: s.project,
-      branch: s.branch,
-      models: s.models,
-      ...line(s),
-      firstAt: s.firstAt,
-      lastAt: s.lastAt,
-      contextTokens: s.contextTokens,
-      contextWindow: s.contextWindow,
-      currentModel: s.currentModel,
-      subagents: s.subagents.map((a) => ({ ...a, costUsd: usd(a.costUsd) })),
-      unpricedRequests: s.unpricedRequests,
-      apiErrors: s.apiErrors,
-      compactions: s.compactions,
-    })),
-    days: r.days.map((d) => ({ date: d.date, ...line(d) })),
-    models: r.models.map((m) => ({ model: m.model, pricedAs: m.pricedAs, ...line(m) })),
-    estimates: r.estimates.map((e) => ({ ...e, usd: usd(e.usd) })),
-    diagnostics: r.diagnostics,
-  };
-}
 
 const money = (n: number) => `$${n.toFixed(2)}`;
 

@@ -34,3 +34,58 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/** `date` (YYYY-MM-DD) moved by `days` calendar days. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The Monday of the ISO week that holds `date`. */
+export function weekStart(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const weekday = new Date(Date.UTC(y, m - 1, d)).getUTCDay(); // 0 = Sunday
+  return addDays(date, -((weekday + 6) % 7));
+}
+
+export function monthStart(date: string): string {
+  return `${date.slice(0, 7)}-01`;
+}
+
+export function daysInMonth(date: string): number {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes since local midnight of an instant in a time zone (0..1439). */
+export function minutesIntoDay(iso: string, timeZone: string): number {
+  let f = clockFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(new Date(iso));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return get('hour') * 60 + get('minute');
+}
+
+/**
+ * A memo of localDate for one zone, keyed by the timestamp's minute (every zone's offset is whole minutes): one
+ * Intl call per distinct minute instead of one per record when a view walks the whole history.
+ */
+export function localDateMemo(timeZone: string): (iso: string) => string {
+  if (UTC_ZONES.has(timeZone)) return (iso) => iso.slice(0, 10);
+  const memo = new Map<string, string>();
+  return (iso) => {
+    if (!iso.endsWith('Z')) return localDate(iso, timeZone);
+    const minute = iso.slice(0, 16);
+    let day = memo.get(minute);
+    if (day === undefined) {
+      day = localDate(iso, timeZone);
+      memo.set(minute, day);
+    }
+    return day;
+  };
+}

@@ -17,6 +17,9 @@ import {
 
 type Compaction = Extract<SessionEvent, { kind: 'compaction' }>;
 
+/** How much request history the live totals keep for burn rates (the panel's window is 60 minutes). */
+const RECENT_HOURS = 6;
+
 export interface LiveSession {
   sessionId: string;
   agent: AgentKind;
@@ -54,6 +57,10 @@ export class LiveTotals implements LedgerListener {
   readonly days = new Map<string, LiveDay>();
   /** Bumped on every change. */
   revision = 0;
+  /** Spend by request time over the last RECENT_HOURS before the latest request (burn rate); removals net out. */
+  private recent: { at: string; usd: number }[] = [];
+  private latestAt = '';
+  private recentLimit = 4096;
 
   constructor(
     private readonly ledger: Ledger,
@@ -87,6 +94,7 @@ export class LiveTotals implements LedgerListener {
     d.costUsd += usd;
     d.requests += sign;
     if (!resolved) s.unpricedRequests += sign;
+    this.noteRecent(r.timestamp, usd);
     const t = sign === 1 ? r.tokens : { input: -r.tokens.input, output: -r.tokens.output, cacheRead: -r.tokens.cacheRead, cacheWrite5m: -r.tokens.cacheWrite5m, cacheWrite1h: -r.tokens.cacheWrite1h };
     addTokens(this.tokens, t);
     addTokens(s.tokens, t);
@@ -129,6 +137,24 @@ export class LiveTotals implements LedgerListener {
     this.revision++;
   }
 
+  private noteRecent(at: string, usd: number): void {
+    if (at > this.latestAt) this.latestAt = at;
+    this.recent.push({ at, usd });
+    if (this.recent.length > this.recentLimit) {
+      const cutoff = new Date(Date.parse(this.latestAt) - RECENT_HOURS * 3_600_000).toISOString();
+      this.recent = this.recent.filter((e) => e.at >= cutoff);
+      // Amortised: a burst of recent requests larger than the limit doubles it instead of filtering every push.
+      this.recentLimit = Math.max(4096, this.recent.length * 2);
+    }
+  }
+
+  /** Spend of requests stamped in [since, until] (ISO), for windows within the last RECENT_HOURS. */
+  spentBetween(since: string, until: string): number {
+    let usd = 0;
+    for (const e of this.recent) if (e.at >= since && e.at <= until) usd += e.usd;
+    return usd;
+  }
+
   /** Recomputes everything from the ledger (on start, and after a file's contribution was dropped). */
   reset(): void {
     this.costUsd = 0;
@@ -137,6 +163,9 @@ export class LiveTotals implements LedgerListener {
     Object.assign(this.tokens, zeroTokens());
     this.sessions.clear();
     this.days.clear();
+    this.recent = [];
+    this.latestAt = '';
+    this.recentLimit = 4096;
     for (const r of this.ledger.records.values()) this.apply(r, 1);
     for (const c of this.ledger.compactions.values()) this.compaction(c);
     for (const e of this.ledger.estimates.values()) this.estimate(e);

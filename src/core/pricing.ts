@@ -60,6 +60,20 @@ export function costOf(tokens: TokenCounts, webSearches: number, row: PriceRow, 
   return tokenUsd + webSearches * rates.webSearch;
 }
 
+/** costOf split by what was billed (same tier and fast-mode rules); the parts sum to costOf. */
+export function costParts(tokens: TokenCounts, webSearches: number, row: PriceRow, fast = false): Record<keyof TokenCounts | 'webSearch', number> {
+  const rates = row.tier && promptTokens(tokens) > row.tier.above ? row.tier.rates : row.base;
+  const m = (fast && row.fastMultiplier ? row.fastMultiplier : 1) / 1e6;
+  return {
+    input: tokens.input * rates.input * m,
+    output: tokens.output * rates.output * m,
+    cacheRead: tokens.cacheRead * rates.cacheRead * m,
+    cacheWrite5m: tokens.cacheWrite5m * rates.cacheWrite5m * m,
+    cacheWrite1h: tokens.cacheWrite1h * rates.cacheWrite1h * m,
+    webSearch: webSearches * rates.webSearch,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Overrides: the user's (settings / --pricing file) and ours (rows genai-prices lacks, fast-mode multipliers).
 

@@ -1,0 +1,201 @@
+// The budget panel's snapshot: a pure function of (ledger, live totals, prices, settings, selection, now). Period
+// totals come from the live totals' per-day sums (no pass over the history); the tables, the burn rate and the
+// selected session's series take one pass over the counted requests.
+import { daysInMonth, localDate, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
+import { periodLines, type PanelBudgets } from './periods';
+import type { Ledger } from './ledger';
+import { contextOf, type LiveSession, type LiveTotals } from './liveTotals';
+import type { PanelSnapshot, PanelState, SessionSeries, TableRange, TableRow, TurnPoint } from './panelProtocol';
+import { costOf, type PriceTable } from './pricing';
+import { addTokens, promptTokens, zeroTokens, type TokenCounts, type UsageRecord } from './usageRecord';
+
+export interface PanelInput {
+  ledger: Ledger;
+  live: LiveTotals;
+  prices: PriceTable;
+  budgets: PanelBudgets;
+  state: PanelState;
+  now: Date;
+  scanning: boolean;
+  warnings: string[];
+}
+
+/** How far back the burn rate looks. */
+export const BURN_WINDOW_MINUTES = 60;
+const MAX_ROWS = 200;
+const MAX_SESSION_CHOICES = 50;
+
+/** First and last local day of a range ending today (null = no limit). */
+export function rangeDays(range: TableRange, today: string): { from: string | null; to: string } {
+  if (range === 'today') return { from: today, to: today };
+  if (range === 'week') return { from: weekStart(today), to: today };
+  if (range === 'month') return { from: monthStart(today), to: today };
+  return { from: null, to: today };
+}
+
+/** USD per hour over the last BURN_WINDOW_MINUTES. */
+export function burnRate(live: LiveTotals, now: Date): number {
+  const since = new Date(now.getTime() - BURN_WINDOW_MINUTES * 60_000).toISOString();
+  return (live.spentBetween(since, now.toISOString()) * 60) / BURN_WINDOW_MINUTES;
+}
+
+/** The last folder of a project path ("(no project)" without one). */
+export function projectFolder(project: string | null | undefined): string {
+  return project ? (project.split(/[\\/]/).filter(Boolean).pop() ?? project) : '(no project)';
+}
+
+/** A session's short name: project folder and the id's first 8 characters. */
+export function sessionName(sessionId: string, project: string | null | undefined): string {
+  return `${projectFolder(project)} · ${sessionId.slice(0, 8)}`;
+}
+
+/** A session's one-line name with its cost (the session picker). */
+export function sessionLabel(s: { sessionId: string; project?: string | null; costUsd: number }): string {
+  return `${sessionName(s.sessionId, s.project)} · $${s.costUsd.toFixed(2)}`;
+}
+
+interface Acc {
+  label: string;
+  detail: string;
+  costUsd: number;
+  requests: number;
+  tokens: TokenCounts;
+}
+
+function accumulate(map: Map<string, Acc>, key: string, label: string, detail: string, usd: number, tokens: TokenCounts): void {
+  let a = map.get(key);
+  if (!a) map.set(key, (a = { label, detail, costUsd: 0, requests: 0, tokens: zeroTokens() }));
+  a.costUsd += usd;
+  a.requests++;
+  addTokens(a.tokens, tokens);
+}
+
+function rows(map: Map<string, Acc>, total: number): TableRow[] {
+  return [...map]
+    .map(([key, a]) => ({ key, ...a, share: total > 0 ? a.costUsd / total : 0 }))
+    .sort((x, y) => y.costUsd - x.costUsd || (x.key < y.key ? -1 : 1))
+    .slice(0, MAX_ROWS);
+}
+
+function pickSession(live: LiveTotals, wanted: string | null): LiveSession | undefined {
+  return (wanted ? live.sessions.get(wanted) : undefined) ?? live.latestSession();
+}
+
+export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
+  const { ledger, live, prices, budgets, state, now } = input;
+  const nowIso = now.toISOString();
+  const zone = live.timeZone;
+  const today = localDate(nowIso, zone);
+  const dayOf = localDateMemo(zone);
+  const range = rangeDays(state.range, today);
+  const selected = pickSession(live, state.sessionId);
+
+  const sessions = new Map<string, Acc>();
+  const models = new Map<string, Acc>();
+  const projects = new Map<string, Acc>();
+  const branches = new Map<string, Acc>();
+  const agents = new Map<string, Acc>();
+  const unpriced = new Set<string>();
+  const selectedRecords: { r: UsageRecord; usd: number }[] = [];
+  let rangeTotal = 0;
+
+  for (const r of ledger.records.values()) {
+    const resolved = prices.resolve(r.model, r.timestamp, r.agent);
+    if (!resolved) unpriced.add(r.model);
+    const usd = resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0;
+    if (selected && r.sessionId === selected.sessionId) selectedRecords.push({ r, usd });
+    const date = dayOf(r.timestamp);
+    if ((range.from !== null && date < range.from) || date > range.to) continue;
+    rangeTotal += usd;
+    const info = ledger.sessionInfo.get(r.sessionId);
+    const project = info?.project ?? r.project ?? '';
+    accumulate(sessions, r.sessionId, sessionName(r.sessionId, project), project, usd, r.tokens);
+    accumulate(models, r.model, r.model, resolved ? (resolved.modelId === r.model ? '' : `priced as ${resolved.modelId}`) : 'unpriced', usd, r.tokens);
+    accumulate(projects, project || '(none)', projectFolder(project), project, usd, r.tokens);
+    const branch = r.branch ?? info?.branch ?? '';
+    accumulate(branches, branch || '(none)', branch || '(no branch)', '', usd, r.tokens);
+    accumulate(agents, r.agent, r.agent === 'claude-code' ? 'Claude Code' : 'Codex', '', usd, r.tokens);
+  }
+
+  const periods = periodLines(live.days, budgets, today);
+  const todayCost = periods[0]!.costUsd;
+  const monthCost = periods[2]!.costUsd;
+  const minutes = minutesIntoDay(nowIso, zone);
+  const dayOfMonth = Number(today.slice(8, 10));
+  const monthElapsedDays = dayOfMonth - 1 + minutes / 1440;
+  const burn = {
+    usdPerHour: burnRate(live, now),
+    windowMinutes: BURN_WINDOW_MINUTES,
+    endOfDayUsd: minutes > 0 ? todayCost + (todayCost / minutes) * (1440 - minutes) : todayCost,
+    endOfMonthUsd: monthElapsedDays > 0 ? (monthCost / monthElapsedDays) * daysInMonth(today) : monthCost,
+  };
+
+  const sessionChoices = [...live.sessions.values()]
+    .sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0))
+    .slice(0, MAX_SESSION_CHOICES);
+  if (selected && !sessionChoices.includes(selected)) sessionChoices.push(selected);
+
+  const diag = ledger.diagnostics;
+  return {
+    generatedAt: nowIso,
+    timeZone: zone,
+    scanning: input.scanning,
+    periods,
+    burn,
+    sessionChoices: sessionChoices.map((s) => ({ sessionId: s.sessionId, label: sessionLabel(s) })),
+    session: selected ? sessionSeries(selected, selectedRecords, ledger, prices) : null,
+    tables: {
+      range: state.range,
+      sessions: rows(sessions, rangeTotal),
+      models: rows(models, rangeTotal),
+      projects: rows(projects, rangeTotal),
+      branches: rows(branches, rangeTotal),
+      agents: rows(agents, rangeTotal),
+    },
+    dataQuality: {
+      files: diag.files,
+      lines: diag.lines,
+      rejectedLines: diag.rejectedLines,
+      rejected: { ...diag.rejected } as Record<string, number>,
+      unreadable: diag.unreadable,
+      unpricedModels: [...unpriced].sort(),
+      warnings: input.warnings,
+    },
+    priceVersion: prices.version,
+  };
+}
+
+function sessionSeries(s: LiveSession, records: { r: UsageRecord; usd: number }[], ledger: Ledger, prices: PriceTable): SessionSeries {
+  records.sort((a, b) => (a.r.timestamp < b.r.timestamp ? -1 : a.r.timestamp > b.r.timestamp ? 1 : 0));
+  const turns: TurnPoint[] = [];
+  let cumulative = 0;
+  let subagentUsd = 0;
+  for (const { r, usd } of records) {
+    cumulative += usd;
+    if (r.agentId) {
+      subagentUsd += usd;
+      continue;
+    }
+    turns.push({ at: r.timestamp, cumulativeUsd: cumulative, costUsd: usd, contextTokens: promptTokens(r.tokens), model: r.model });
+  }
+  const compactions = [...ledger.compactions.values()]
+    .filter((c) => c.sessionId === s.sessionId)
+    .sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1))
+    .map((c) => ({ at: c.timestamp, postTokens: c.postTokens ?? null }));
+  const ctx = contextOf(s, prices);
+  const info = ledger.sessionInfo.get(s.sessionId);
+  return {
+    sessionId: s.sessionId,
+    agent: s.agent,
+    project: info?.project ?? s.project ?? null,
+    branch: s.branch ?? info?.branch ?? null,
+    model: ctx.model ?? null,
+    costUsd: s.costUsd,
+    requests: s.requests,
+    contextTokens: ctx.tokens,
+    contextWindow: ctx.window,
+    turns,
+    subagentUsd,
+    compactions,
+  };
+}

@@ -1,0 +1,88 @@
+// The extension's settings (STYLE 4): one zod schema whose defaults equal package.json `contributes.configuration`
+// (a test checks the two never drift). Settings are bytes from outside: a bad value falls back to its default and
+// is reported, never thrown.
+import * as z from 'zod';
+import type { PanelBudgets } from './periods';
+import { priceOverridesSchema } from './pricing';
+
+const budget = z.number().positive().nullable();
+const percent = z.number().min(1).max(1000);
+
+/** Every setting under `agentMeter.`, by its key relative to that section. */
+export const settingsSchema = z.object({
+  /** What the status bar item shows: the most recently updated session, or today's total. */
+  'statusBar.show': z.enum(['session', 'today']).default('session'),
+  'budgets.daily': budget.default(null),
+  'budgets.weekly': budget.default(null),
+  'budgets.monthly': budget.default(null),
+  'budgets.warnPercent': percent.default(70),
+  'budgets.throttlePercent': percent.default(90),
+  'budgets.stopPercent': percent.default(100),
+  /** Context fill (in % of the model's window) at which the status bar turns to the warning colour. */
+  'context.criticalPercent': z.number().min(1).max(100).default(90),
+  /** Claude Code config dirs to read besides the defaults (CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude). */
+  'sources.claudeConfigDirs': z.array(z.string()).default([]),
+  /** Codex homes to read besides the default (CODEX_HOME or ~/.codex). */
+  'sources.codexHomes': z.array(z.string()).default([]),
+  /** IANA time zone for days, weeks and months; empty = the system's. */
+  timeZone: z.string().default(''),
+  /** Where the persistent ledger lives; empty = AGENT_METER_HOME or ~/.agent-meter. */
+  stateDir: z.string().default(''),
+  /** Price rows that override or add to the built-in table (same shape as the CLI's --pricing file). */
+  'pricing.overrides': priceOverridesSchema.default([]),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof Settings;
+
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
+
+/** The defaults, as parsing an empty object gives them. */
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
+
+export interface ParsedSettings {
+  settings: Settings;
+  /** One line per value that was ignored, e.g. "agentMeter.budgets.daily: expected number, got -3 (using none)". */
+  problems: string[];
+}
+
+/** Validates raw values key by key: a bad one falls back to its default and is reported. */
+export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): ParsedSettings {
+  const settings = defaultSettings() as Record<SettingKey, unknown>;
+  const problems: string[] = [];
+  for (const key of SETTING_KEYS) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    const field = settingsSchema.shape[key] as z.ZodType;
+    const parsed = field.safeParse(value);
+    if (parsed.success) settings[key] = parsed.data;
+    else {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+      problems.push(`agentMeter.${key}: ${issue?.message ?? 'invalid'}${where} (using the default)`);
+    }
+  }
+  const s = settings as Settings;
+  const { 'budgets.warnPercent': warn, 'budgets.throttlePercent': throttle, 'budgets.stopPercent': stop } = s;
+  if (!(warn <= throttle && throttle <= stop)) {
+    problems.push(`agentMeter.budgets: thresholds must rise (warn ${warn} ≤ throttle ${throttle} ≤ stop ${stop}); using 70/90/100`);
+    s['budgets.warnPercent'] = 70;
+    s['budgets.throttlePercent'] = 90;
+    s['budgets.stopPercent'] = 100;
+  }
+  return { settings: s, problems };
+}
+
+/** The budgets and thresholds the views need, from the settings. */
+export function budgetsOf(s: Settings): PanelBudgets {
+  return {
+    daily: s['budgets.daily'],
+    weekly: s['budgets.weekly'],
+    monthly: s['budgets.monthly'],
+    warnPercent: s['budgets.warnPercent'],
+    throttlePercent: s['budgets.throttlePercent'],
+    stopPercent: s['budgets.stopPercent'],
+  };
+}
