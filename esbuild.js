@@ -14,6 +14,11 @@ const entries = [
   { in: 'src/cli/main.ts', out: 'cliMain', external: [] },
   // Worker threads for parallel cold scans; loaded from the same dist/ folder by extension and CLI.
   { in: 'src/node/scanWorker.ts', out: 'scanWorker', external: [] },
+  // The budget panel's UI, loaded by the webview (a browser, no Node): script and style sheet.
+  { in: 'src/webview/panel.ts', out: 'webview', external: [], platform: 'browser', format: 'iife' },
+  { in: 'src/webview/panel.css', out: 'webview', external: [], platform: 'browser' },
+  // The extension's integration tests, run inside a real VS Code's extension host (test/vscode/host).
+  { in: 'test/vscode/suite/index.ts', out: 'test/suite', external: ['vscode', 'mocha'] },
 ];
 
 async function main() {
@@ -22,9 +27,9 @@ async function main() {
       esbuild.context({
         entryPoints: { [e.out]: e.in },
         bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
+        platform: e.platform ?? 'node',
+        target: e.platform === 'browser' ? 'chrome120' : 'node20',
+        format: e.format ?? 'cjs',
         outdir: 'dist',
         external: e.external,
         banner: e.banner ? { js: e.banner } : undefined,

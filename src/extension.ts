@@ -1,11 +1,69 @@
-// Extension entry point. The ledger engine lives in src/core and src/node; the VS Code surfaces
-// (status bar, commands, panel) arrive with the "In VS Code" issue. Activation does nothing yet.
-import type * as vscode from 'vscode';
+// Extension entry point (DESIGN §8): composes the live meter (src/node) with the thin VS Code adapters (status bar,
+// commands, panel, settings, log). Every registration is owned by `context.subscriptions` (STYLE 5).
+import * as vscode from 'vscode';
+import type { PanelSnapshot } from './core/panelProtocol';
+import type { StatusBarView } from './core/statusBarView';
+import { registerCommands } from './vscode/commands';
+import { MeterHost, type MeterUpdate } from './vscode/meterHost';
+import { PanelHost } from './vscode/panel';
+import { SettingsWatcher } from './vscode/settings';
+import { StatusBar } from './vscode/statusBar';
 
-/** Called by VS Code on `onStartupFinished`. */
-export function activate(_context: vscode.ExtensionContext): void {
-  // Intentionally empty until the VS Code adapters land.
+/** What `activate` returns: read-only probes for scripts and the integration tests. */
+export interface AgentMeterApi {
+  /** Resolves when the first scan of the logs is done. */
+  whenReady(): Promise<void>;
+  /** Resolves when no log read is queued or running. */
+  idle(): Promise<void>;
+  statusBar(): StatusBarView | undefined;
+  /** performance.now() of the status bar text's last change. */
+  statusChangedAt(): number;
+  panel(): { open: boolean; readyCount: number; lastSnapshot: PanelSnapshot | undefined; rejectedMessages: number };
+  onDidUpdate: vscode.Event<MeterUpdate>;
+  /** Milliseconds from activate() to the end of the first scan. */
+  activationMs(): number | undefined;
+  isWriter(): boolean;
 }
 
-/** Called by VS Code on shutdown; every resource is owned by `context.subscriptions`. */
-export function deactivate(): void {}
+/** The running meter, so deactivate can wait for it to release the ledger's writer lock. */
+let running: MeterHost | undefined;
+
+export function activate(context: vscode.ExtensionContext): AgentMeterApi {
+  const startedAt = performance.now();
+  let readyAt: number | undefined;
+  const log = vscode.window.createOutputChannel('Agent Meter', { log: true });
+  const settings = new SettingsWatcher((problem) => log.warn(problem));
+  const host = new MeterHost(settings.current, log);
+  running = host;
+  const statusBar = new StatusBar(host, settings.current);
+  const panel = new PanelHost(context.extensionUri, host, settings.current, log);
+  context.subscriptions.push(log, settings, host, statusBar, panel, ...registerCommands(host, panel, log));
+  context.subscriptions.push(
+    settings.onDidChange(({ current }) => {
+      host.updateSettings(current);
+      statusBar.updateSettings(current);
+      panel.updateSettings(current);
+    }),
+  );
+  const ready = host.start().then(() => {
+    readyAt ??= performance.now();
+  });
+
+  return {
+    whenReady: () => ready.then(() => host.ready),
+    idle: () => host.idle(),
+    statusBar: () => statusBar.view,
+    statusChangedAt: () => statusBar.changedAt,
+    panel: () => ({ open: panel.isOpen, readyCount: panel.readyCount, lastSnapshot: panel.lastSnapshot, rejectedMessages: panel.rejectedMessages }),
+    onDidUpdate: host.onDidUpdate,
+    activationMs: () => (readyAt === undefined ? undefined : readyAt - startedAt),
+    isWriter: () => host.isWriter,
+  };
+}
+
+/** VS Code disposes `context.subscriptions`; this waits for the meter to stop and release its lock. */
+export function deactivate(): Promise<void> | undefined {
+  const host = running;
+  running = undefined;
+  return host?.stop();
+}

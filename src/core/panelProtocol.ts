@@ -31,9 +31,9 @@ export interface BurnRate {
   /** Spend over the last `windowMinutes`, scaled to an hour. */
   usdPerHour: number;
   windowMinutes: number;
-  /** Today's spend plus today's average hourly rate over the hours left (linear). */
+  /** Today's spend plus the current hourly rate over the hours left in the day ("at this pace"). */
   endOfDayUsd: number;
-  /** This month's spend scaled linearly to the whole month. */
+  /** This month's spend plus the average of its earlier days for each day left after today. */
   endOfMonthUsd: number;
 }
 

@@ -58,8 +58,8 @@ describe('panel snapshot', () => {
   it('computes the burn rate over the last hour and linear forecasts', () => {
     const s = buildPanelSnapshot(inputOf(lines));
     close(s.burn.usdPerHour, 1.26); // all three of today's requests fall in 11:00–12:00
-    close(s.burn.endOfDayUsd, 1.26 * 2); // noon: half the day gone
-    close(s.burn.endOfMonthUsd, (5.76 / 24.5) * 30);
+    close(s.burn.endOfDayUsd, 1.26 + 1.26 * 12); // noon: 12 hours left at $1.26/h
+    close(s.burn.endOfMonthUsd, 5.76 + ((5.76 - 1.26) / 24) * 5); // 24 earlier days, 5 days left after the 25th
   });
 
   it('follows the selected session turn by turn, subagent cost apart', () => {

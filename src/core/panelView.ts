@@ -122,12 +122,15 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
   const monthCost = periods[2]!.costUsd;
   const minutes = minutesIntoDay(nowIso, zone);
   const dayOfMonth = Number(today.slice(8, 10));
-  const monthElapsedDays = dayOfMonth - 1 + minutes / 1440;
+  const usdPerHour = burnRate(live, now);
+  // Days before today: their average is the month's pace (today is still running, so it is not a full day).
+  const pastDays = dayOfMonth - 1;
+  const pastMonthUsd = monthCost - todayCost;
   const burn = {
-    usdPerHour: burnRate(live, now),
+    usdPerHour,
     windowMinutes: BURN_WINDOW_MINUTES,
-    endOfDayUsd: minutes > 0 ? todayCost + (todayCost / minutes) * (1440 - minutes) : todayCost,
-    endOfMonthUsd: monthElapsedDays > 0 ? (monthCost / monthElapsedDays) * daysInMonth(today) : monthCost,
+    endOfDayUsd: todayCost + (usdPerHour * (1440 - minutes)) / 60,
+    endOfMonthUsd: pastDays > 0 ? monthCost + (pastMonthUsd / pastDays) * (daysInMonth(today) - dayOfMonth) : monthCost,
   };
 
   const sessionChoices = [...live.sessions.values()]

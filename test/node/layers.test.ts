@@ -30,4 +30,17 @@ describe('layer boundaries', () => {
     }
     assert.deepEqual(offenders, []);
   });
+
+  it('keeps the webview bundle to its own modules and the protocol\'s types (no zod, no Node, no vscode)', () => {
+    const offenders: string[] = [];
+    for (const f of sources(path.join('src', 'webview'))) {
+      // Every import statement on its own: a value import of a module that is also imported for types still counts.
+      for (const m of readFileSync(f, 'utf8').matchAll(/import\s+(type\s+)?[^;]*?from\s+['"]([^'"]+)['"]/g)) {
+        const [, typeOnly, spec] = m;
+        if (spec!.startsWith('./')) continue;
+        if (!(spec!.startsWith('../core/') && typeOnly)) offenders.push(`${f} imports ${spec}${typeOnly ? '' : ' (not type-only)'}`);
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
 });

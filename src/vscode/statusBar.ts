@@ -1,0 +1,66 @@
+// The one status bar item (STYLE 9): id + name, text with one codicon, markdown tooltip, accessibility label, the
+// theme's warning/error background only when a budget threshold or the critical context level is crossed. The
+// view itself is src/core/statusBarView.ts; this copies it onto the item, right after every ledger update.
+import * as vscode from 'vscode';
+import { budgetsOf, type Settings } from '../core/settings';
+import { dataWarnings, statusBarView, type StatusBarView } from '../core/statusBarView';
+import { COMMANDS } from './commandIds';
+import type { MeterHost } from './meterHost';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  /** The last view shown (what the tests read back). */
+  view: StatusBarView | undefined;
+  /** performance.now() of the last time the item's text changed. */
+  changedAt = 0;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private clock: NodeJS.Timeout;
+
+  constructor(
+    private readonly host: MeterHost,
+    private settings: Settings,
+  ) {
+    this.item = vscode.window.createStatusBarItem('agentMeter.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Agent Meter';
+    this.item.command = COMMANDS.openPanel;
+    this.subscriptions.push(host.onDidUpdate(() => this.render()));
+    // "Today" and the burn rate move with the clock even when no log does.
+    this.clock = setInterval(() => this.render(), 60_000);
+    this.render();
+    this.item.show();
+  }
+
+  updateSettings(settings: Settings): void {
+    this.settings = settings;
+    this.render();
+  }
+
+  render(): void {
+    const live = this.host.live;
+    const s = this.settings;
+    if (!live) return;
+    const view = statusBarView({
+      live,
+      show: s['statusBar.show'],
+      budgets: budgetsOf(s),
+      contextCriticalPercent: s['context.criticalPercent'],
+      now: new Date(),
+      scanning: this.host.scanning,
+      dataWarnings: this.host.ledger ? dataWarnings(this.host.ledger.diagnostics, this.host.warnings) : [],
+    });
+    if (view.text !== this.view?.text) this.changedAt = performance.now();
+    this.view = view;
+    this.item.text = view.text;
+    const tooltip = new vscode.MarkdownString(view.tooltip, true);
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: view.accessibilityLabel, role: 'button' };
+    this.item.backgroundColor =
+      view.background === 'none' ? undefined : new vscode.ThemeColor(view.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+  }
+
+  dispose(): void {
+    clearInterval(this.clock);
+    for (const d of this.subscriptions) d.dispose();
+    this.item.dispose();
+  }
+}
