@@ -35,7 +35,7 @@ describe('status bar view', () => {
     assert.equal(v.text, '$(pulse) $0.39 · 62% ctx');
     assert.equal(v.background, 'none');
     assert.equal(v.accessibilityLabel, 'Agent Meter: session cost $0.39, context 62% full');
-    assert.match(v.tooltip, /Cost: \*\*\$0\.39\*\* · 1 requests/);
+    assert.match(v.tooltip, /Cost: \*\*\$0\.39\*\* · 1 request\n/);
     assert.match(v.tooltip, /Context: 124k \/ 200k \(62%\)/);
   });
 

@@ -36,6 +36,11 @@ export function money(usd: number): string {
   return `${usd < 0 ? '-' : ''}$${s}`;
 }
 
+/** "1 request", "3 requests". */
+export function requestCount(n: number): string {
+  return `${n} ${n === 1 ? 'request' : 'requests'}`;
+}
+
 /** 1234 → "1.2k", 4_500_000 → "4.5M". */
 export function compactNumber(n: number): string {
   const abs = Math.abs(n);
@@ -95,10 +100,10 @@ export function statusBarView(input: StatusBarInput): StatusBarView {
     lines.push(`Session \`${session.sessionId.slice(0, 8)}\` · ${md(sessionName(session.sessionId, session.project))} (${session.agent === 'codex' ? 'Codex' : 'Claude Code'})`, '');
     if (ctx?.model) lines.push(`Model: \`${ctx.model}\``, '');
     const extra = session.estimatedExtraUsd > 0 ? ` (+ ${money(session.estimatedExtraUsd)} estimated)` : '';
-    lines.push(`Cost: **${money(session.costUsd)}**${extra} · ${session.requests} requests`, '');
+    lines.push(`Cost: **${money(session.costUsd)}**${extra} · ${requestCount(session.requests)}`, '');
     lines.push(`Tokens: ${tokenLine(session.tokens)}`, '');
     if (ctx && fill !== undefined) lines.push(`Context: ${compactNumber(ctx.tokens)} / ${compactNumber(ctx.window)} (${fill}%)${contextCritical ? ' — **critical**' : ''}`, '');
-    if (session.unpricedRequests > 0) lines.push(`⚠ ${session.unpricedRequests} requests with an unpriced model (not in the cost)`, '');
+    if (session.unpricedRequests > 0) lines.push(`⚠ ${requestCount(session.unpricedRequests)} with an unpriced model (not in the cost)`, '');
   } else {
     lines.push(input.scanning ? 'Reading agent logs…' : 'No agent sessions found yet.', '');
   }

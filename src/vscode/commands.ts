@@ -7,7 +7,7 @@ import { sessionLabel, sessionName } from '../core/panelView';
 import { buildReport } from '../core/report';
 import { reportCsv, reportJson } from '../core/reportJson';
 import { sessionBreakdown, type SessionBreakdown } from '../core/sessionBreakdown';
-import { compactNumber, money } from '../core/statusBarView';
+import { compactNumber, money, requestCount } from '../core/statusBarView';
 import { COMMANDS } from './commandIds';
 import type { MeterHost } from './meterHost';
 import type { PanelHost } from './panel';
@@ -58,7 +58,7 @@ async function showSessionCost(host: MeterHost, sessionId: string | undefined): 
         const fill = s.latest && ctx.window ? ` · ${Math.round((100 * ctx.tokens) / ctx.window)}% ctx` : '';
         return {
           label: `$(pulse) ${sessionLabel(s)}`,
-          description: `${ctx.model ?? s.agent} · ${s.requests} requests${fill}`,
+          description: `${ctx.model ?? s.agent} · ${requestCount(s.requests)}${fill}`,
           detail: `${s.agent === 'codex' ? 'Codex' : 'Claude Code'} · last active ${ago(s.lastAt, now)}${s.project ? ` · ${s.project}` : ''}`,
           sessionId: s.sessionId,
         };
@@ -86,13 +86,13 @@ async function showBreakdown(b: SessionBreakdown): Promise<void> {
     { label: '$(copy) Copy as JSON', action: 'copy' },
     { label: '$(graph) Open in Budget Panel', action: 'panel' },
     sep('Total'),
-    row(money(b.costUsd), `${b.requests} requests${b.estimatedExtraUsd > 0 ? ` · + ${money(b.estimatedExtraUsd)} estimated (unlogged requests)` : ''}`, `context ${compactNumber(b.contextTokens)} / ${compactNumber(b.contextWindow)}`),
+    row(money(b.costUsd), `${requestCount(b.requests)}${b.estimatedExtraUsd > 0 ? ` · + ${money(b.estimatedExtraUsd)} estimated (unlogged requests)` : ''}`, `context ${compactNumber(b.contextTokens)} / ${compactNumber(b.contextWindow)}`),
     sep('By model'),
-    ...b.byModel.map((m) => row(m.model, `${money(m.costUsd)} · ${m.requests} requests`, m.pricedAs ? undefined : 'unpriced: not in the cost')),
+    ...b.byModel.map((m) => row(m.model, `${money(m.costUsd)} · ${requestCount(m.requests)}`, m.pricedAs ? undefined : 'unpriced: not in the cost')),
     sep('By token type'),
     ...b.byTokenType.filter((t) => t.tokens > 0).map((t) => row(TOKEN_TYPE_NAMES[t.type], `${money(t.costUsd)} · ${compactNumber(t.tokens)}`)),
     sep('By agent'),
-    ...b.byAgent.map((a) => row(a.agentId === null ? 'Main thread' : `Subagent ${a.agentId}`, `${money(a.costUsd)} · ${a.requests} requests`)),
+    ...b.byAgent.map((a) => row(a.agentId === null ? 'Main thread' : `Subagent ${a.agentId}`, `${money(a.costUsd)} · ${requestCount(a.requests)}`)),
   ];
   const picked = await vscode.window.showQuickPick(items, { title: `Session ${sessionName(b.sessionId, b.project)}`, placeHolder: 'Copy as JSON, or open the panel' });
   if (picked?.action === 'copy') {

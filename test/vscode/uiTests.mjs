@@ -90,6 +90,17 @@ async function session(theme, measure) {
     check(rows === exp.sessions, `[${theme}] the sessions table lists all ${exp.sessions} sessions for "All" (got ${rows})`);
     await page.screenshot({ path: path.join(out, `panel-tables-${theme}.png`) });
 
+    if (!measure) {
+      // A reload brings the panel back through its serializer, with the state the webview saved ("All").
+      await runCommand(page, 'Developer: Reload Window');
+      await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+      const again = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await again.locator('[data-testid=period-today]').waitFor({ timeout: 30_000 });
+      await again.locator('[data-testid=range-all][aria-pressed=true]').waitFor({ timeout: 10_000 });
+      const restoredRows = await again.locator('[data-testid=table-body] tr').count();
+      check(restoredRows === exp.sessions, `[${theme}] after a window reload the panel is back, still on "All" (${restoredRows} rows)`);
+    }
+
     if (measure) {
       // Append lines to a new session and time each status bar change in the workbench DOM.
       const rounds = Number(args.rounds);
