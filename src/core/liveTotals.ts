@@ -37,9 +37,35 @@ export interface LiveSession {
   unpricedRequests: number;
 }
 
+export interface CostSlice {
+  costUsd: number;
+  requests: number;
+  tokens: TokenCounts;
+}
+
+/** The ways the panel's tables cut spend; each day keeps one map per cut (keys: session id, model id, project path,
+ * branch, agent kind; '' = none). */
+export const BREAKDOWNS = ['sessions', 'models', 'projects', 'branches', 'agents'] as const;
+export type Breakdown = (typeof BREAKDOWNS)[number];
+
 export interface LiveDay {
   costUsd: number;
   requests: number;
+  /** Spend of the day by session, model, project, branch and agent: a range's tables merge its days. */
+  by: Record<Breakdown, Map<string, CostSlice>>;
+}
+
+function emptyDay(): LiveDay {
+  return { costUsd: 0, requests: 0, by: { sessions: new Map(), models: new Map(), projects: new Map(), branches: new Map(), agents: new Map() } };
+}
+
+function addSlice(map: Map<string, CostSlice>, key: string, usd: number, sign: 1 | -1, tokens: TokenCounts): void {
+  let slice = map.get(key);
+  if (!slice) map.set(key, (slice = { costUsd: 0, requests: 0, tokens: zeroTokens() }));
+  slice.costUsd += usd;
+  slice.requests += sign;
+  addTokens(slice.tokens, tokens);
+  if (slice.requests === 0) map.delete(key);
 }
 
 /** Context fill of a live session (the rule is contextFill's). */
@@ -57,6 +83,8 @@ export class LiveTotals implements LedgerListener {
   readonly days = new Map<string, LiveDay>();
   /** Bumped on every change. */
   revision = 0;
+  /** The price row each model was last priced with (null = unpriced). */
+  readonly pricedAs = new Map<string, string | null>();
   /** Spend by request time over the last RECENT_HOURS before the latest request (burn rate); removals net out. */
   private recent: { at: string; usd: number }[] = [];
   private latestAt = '';
@@ -86,7 +114,7 @@ export class LiveTotals implements LedgerListener {
     const s = this.session(r, r.agent);
     const day = localDate(r.timestamp, this.timeZone);
     let d = this.days.get(day);
-    if (!d) this.days.set(day, (d = { costUsd: 0, requests: 0 }));
+    if (!d) this.days.set(day, (d = emptyDay()));
     this.costUsd += usd;
     this.requests += sign;
     s.costUsd += usd;
@@ -98,6 +126,13 @@ export class LiveTotals implements LedgerListener {
     const t = sign === 1 ? r.tokens : { input: -r.tokens.input, output: -r.tokens.output, cacheRead: -r.tokens.cacheRead, cacheWrite5m: -r.tokens.cacheWrite5m, cacheWrite1h: -r.tokens.cacheWrite1h };
     addTokens(this.tokens, t);
     addTokens(s.tokens, t);
+    // Keys from the record itself (never from later session metadata), so a removal subtracts from the same slice.
+    addSlice(d.by.sessions, r.sessionId, usd, sign, t);
+    addSlice(d.by.models, r.model, usd, sign, t);
+    addSlice(d.by.projects, r.project ?? '', usd, sign, t);
+    addSlice(d.by.branches, r.branch ?? '', usd, sign, t);
+    addSlice(d.by.agents, r.agent, usd, sign, t);
+    if (sign === 1) this.pricedAs.set(r.model, resolved?.modelId ?? null);
     if (sign === 1) {
       if (r.timestamp > s.lastAt) s.lastAt = r.timestamp;
       if (r.project && !s.project) s.project = r.project;
@@ -163,6 +198,7 @@ export class LiveTotals implements LedgerListener {
     Object.assign(this.tokens, zeroTokens());
     this.sessions.clear();
     this.days.clear();
+    this.pricedAs.clear();
     this.recent = [];
     this.latestAt = '';
     this.recentLimit = 4096;

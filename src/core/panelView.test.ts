@@ -6,6 +6,7 @@ import { budgetStanding, worstLevel } from './budget';
 import { Ledger } from './ledger';
 import { LiveTotals } from './liveTotals';
 import { buildPanelSnapshot, type PanelInput } from './panelView';
+import { buildReport } from './report';
 import { PriceTable } from './pricing';
 import { createClaudeFileParser } from './sources/claudeCode';
 
@@ -131,5 +132,33 @@ describe('calendar and budgets', () => {
     assert.equal(budgetStanding(10, 10, t).level, 'stop');
     assert.equal(worstLevel(['ok', 'stop', 'warn']), 'stop');
     assert.equal(worstLevel([]), 'none');
+  });
+});
+
+describe('panel tables against the report', () => {
+  it('equal the report\'s sessions and models after copies replace smaller ones and a file is dropped', () => {
+    const small = (id: string, session: string) => line({ id, session, at: '2026-11-25T10:00:00Z', input: 100, output: 10 });
+    const big = (id: string, session: string) => line({ id, session, at: '2026-11-25T10:00:00Z', input: 5000, output: 700 });
+    const input = inputOf([small('x1', 'sess-X'), small('x2', 'sess-X'), small('y1', 'sess-Y')], { state: { sessionId: null, range: 'all' } });
+    const parser = createClaudeFileParser('g.jsonl');
+    // A later copy with more usage replaces the counted one (the stream's final numbers), in another file.
+    for (const l of [big('x1', 'sess-X'), big('y1', 'sess-Y'), line({ id: 'z1', session: 'sess-Z', at: '2026-11-24T10:00:00Z', input: 9, output: 9, model: 'claude-haiku-4-5-20251001' })]) {
+      input.ledger.add('g.jsonl', parser.parseLine(l));
+    }
+    const check = () => {
+      const s = buildPanelSnapshot(input);
+      const r = buildReport(input.ledger, prices, {}, input.now);
+      const bySession = new Map(r.sessions.map((x) => [x.sessionId, x]));
+      assert.equal(s.tables.sessions.length, r.sessions.length);
+      for (const row of s.tables.sessions) {
+        close(row.costUsd, bySession.get(row.key)!.costUsd);
+        assert.deepEqual(row.tokens, bySession.get(row.key)!.tokens);
+        assert.equal(row.requests, bySession.get(row.key)!.requests);
+      }
+      assert.deepEqual(s.tables.models.map((m) => [m.key, m.requests]).sort(), r.models.map((m) => [m.model, m.requests]).sort());
+    };
+    check();
+    input.ledger.resetFile('g.jsonl'); // the bigger copies go; the smaller ones count again
+    check();
   });
 });

@@ -1,13 +1,13 @@
-// The budget panel's snapshot: a pure function of (ledger, live totals, prices, settings, selection, now). Period
-// totals come from the live totals' per-day sums (no pass over the history); the tables, the burn rate and the
-// selected session's series take one pass over the counted requests.
-import { daysInMonth, localDate, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
+// The budget panel's snapshot: a pure function of (ledger, live totals, prices, settings, selection, now). Periods,
+// burn rate and tables come from the live totals' per-day sums and cuts (no pass over the history); only the
+// selected session's series walks the counted requests, pricing just that session's.
+import { daysInMonth, localDate, minutesIntoDay, monthStart, weekStart } from './calendar';
 import { periodLines, type PanelBudgets } from './periods';
 import type { Ledger } from './ledger';
-import { contextOf, type LiveSession, type LiveTotals } from './liveTotals';
+import { BREAKDOWNS, contextOf, type Breakdown, type CostSlice, type LiveSession, type LiveTotals } from './liveTotals';
 import type { PanelSnapshot, PanelState, SessionSeries, TableRange, TableRow, TurnPoint } from './panelProtocol';
 import { costOf, type PriceTable } from './pricing';
-import { addTokens, promptTokens, zeroTokens, type TokenCounts, type UsageRecord } from './usageRecord';
+import { addTokens, promptTokens, zeroTokens, type UsageRecord } from './usageRecord';
 
 export interface PanelInput {
   ledger: Ledger;
@@ -54,29 +54,6 @@ export function sessionLabel(s: { sessionId: string; project?: string | null; co
   return `${sessionName(s.sessionId, s.project)} · $${s.costUsd.toFixed(2)}`;
 }
 
-interface Acc {
-  label: string;
-  detail: string;
-  costUsd: number;
-  requests: number;
-  tokens: TokenCounts;
-}
-
-function accumulate(map: Map<string, Acc>, key: string, label: string, detail: string, usd: number, tokens: TokenCounts): void {
-  let a = map.get(key);
-  if (!a) map.set(key, (a = { label, detail, costUsd: 0, requests: 0, tokens: zeroTokens() }));
-  a.costUsd += usd;
-  a.requests++;
-  addTokens(a.tokens, tokens);
-}
-
-function rows(map: Map<string, Acc>, total: number): TableRow[] {
-  return [...map]
-    .map(([key, a]) => ({ key, ...a, share: total > 0 ? a.costUsd / total : 0 }))
-    .sort((x, y) => y.costUsd - x.costUsd || (x.key < y.key ? -1 : 1))
-    .slice(0, MAX_ROWS);
-}
-
 function pickSession(live: LiveTotals, wanted: string | null): LiveSession | undefined {
   return (wanted ? live.sessions.get(wanted) : undefined) ?? live.latestSession();
 }
@@ -86,36 +63,60 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
   const nowIso = now.toISOString();
   const zone = live.timeZone;
   const today = localDate(nowIso, zone);
-  const dayOf = localDateMemo(zone);
   const range = rangeDays(state.range, today);
   const selected = pickSession(live, state.sessionId);
 
-  const sessions = new Map<string, Acc>();
-  const models = new Map<string, Acc>();
-  const projects = new Map<string, Acc>();
-  const branches = new Map<string, Acc>();
-  const agents = new Map<string, Acc>();
-  const unpriced = new Set<string>();
-  const selectedRecords: { r: UsageRecord; usd: number }[] = [];
+  // The tables: the live totals' per-day cuts, merged over the range's days (no pass over the requests).
+  const merged = { sessions: new Map<string, CostSlice>(), models: new Map<string, CostSlice>(), projects: new Map<string, CostSlice>(), branches: new Map<string, CostSlice>(), agents: new Map<string, CostSlice>() };
   let rangeTotal = 0;
-
-  for (const r of ledger.records.values()) {
-    const resolved = prices.resolve(r.model, r.timestamp, r.agent);
-    if (!resolved) unpriced.add(r.model);
-    const usd = resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0;
-    if (selected && r.sessionId === selected.sessionId) selectedRecords.push({ r, usd });
-    const date = dayOf(r.timestamp);
+  for (const [date, day] of live.days) {
     if ((range.from !== null && date < range.from) || date > range.to) continue;
-    rangeTotal += usd;
-    const info = ledger.sessionInfo.get(r.sessionId);
-    const project = info?.project ?? r.project ?? '';
-    accumulate(sessions, r.sessionId, sessionName(r.sessionId, project), project, usd, r.tokens);
-    accumulate(models, r.model, r.model, resolved ? (resolved.modelId === r.model ? '' : `priced as ${resolved.modelId}`) : 'unpriced', usd, r.tokens);
-    accumulate(projects, project || '(none)', projectFolder(project), project, usd, r.tokens);
-    const branch = r.branch ?? info?.branch ?? '';
-    accumulate(branches, branch || '(none)', branch || '(no branch)', '', usd, r.tokens);
-    accumulate(agents, r.agent, r.agent === 'claude-code' ? 'Claude Code' : 'Codex', '', usd, r.tokens);
+    rangeTotal += day.costUsd;
+    for (const cut of BREAKDOWNS) {
+      const into = merged[cut];
+      for (const [key, slice] of day.by[cut]) {
+        let acc = into.get(key);
+        if (!acc) into.set(key, (acc = { costUsd: 0, requests: 0, tokens: zeroTokens() }));
+        acc.costUsd += slice.costUsd;
+        acc.requests += slice.requests;
+        addTokens(acc.tokens, slice.tokens);
+      }
+    }
   }
+  const label = (cut: Breakdown, key: string): { label: string; detail: string } => {
+    switch (cut) {
+      case 'sessions': {
+        const project = live.sessions.get(key)?.project ?? ledger.sessionInfo.get(key)?.project ?? '';
+        return { label: sessionName(key, project), detail: project };
+      }
+      case 'models': {
+        const pricedAs = live.pricedAs.get(key);
+        return { label: key, detail: pricedAs === null ? 'unpriced' : pricedAs && pricedAs !== key ? `priced as ${pricedAs}` : '' };
+      }
+      case 'projects':
+        return { label: projectFolder(key), detail: key };
+      case 'branches':
+        return { label: key || '(no branch)', detail: '' };
+      case 'agents':
+        return { label: key === 'claude-code' ? 'Claude Code' : 'Codex', detail: '' };
+    }
+  };
+  const table = (cut: Breakdown): TableRow[] =>
+    [...merged[cut]]
+      .map(([key, a]) => ({ key: key || '(none)', ...label(cut, key), costUsd: a.costUsd, requests: a.requests, tokens: a.tokens, share: rangeTotal > 0 ? a.costUsd / rangeTotal : 0 }))
+      .sort((x, y) => y.costUsd - x.costUsd || (x.key < y.key ? -1 : 1))
+      .slice(0, MAX_ROWS);
+
+  // The selected session, request by request: one pass that only prices that session's requests.
+  const selectedRecords: { r: UsageRecord; usd: number }[] = [];
+  if (selected) {
+    for (const r of ledger.records.values()) {
+      if (r.sessionId !== selected.sessionId) continue;
+      const resolved = prices.resolve(r.model, r.timestamp, r.agent);
+      selectedRecords.push({ r, usd: resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0 });
+    }
+  }
+  const unpriced = [...live.pricedAs].filter(([, row]) => row === null).map(([model]) => model);
 
   const periods = periodLines(live.days, budgets, today);
   const todayCost = periods[0]!.costUsd;
@@ -149,11 +150,11 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
     session: selected ? sessionSeries(selected, selectedRecords, ledger, prices) : null,
     tables: {
       range: state.range,
-      sessions: rows(sessions, rangeTotal),
-      models: rows(models, rangeTotal),
-      projects: rows(projects, rangeTotal),
-      branches: rows(branches, rangeTotal),
-      agents: rows(agents, rangeTotal),
+      sessions: table('sessions'),
+      models: table('models'),
+      projects: table('projects'),
+      branches: table('branches'),
+      agents: table('agents'),
     },
     dataQuality: {
       files: diag.files,
@@ -161,7 +162,7 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
       rejectedLines: diag.rejectedLines,
       rejected: { ...diag.rejected } as Record<string, number>,
       unreadable: diag.unreadable,
-      unpricedModels: [...unpriced].sort(),
+      unpricedModels: unpriced.sort(),
       warnings: input.warnings,
     },
     priceVersion: prices.version,

@@ -1,7 +1,7 @@
 // The report view: a pure function of (ledger, prices, options) → totals, sessions, days, models, diagnostics.
 // This is the shape `agent-meter report --json` prints and the one the editor surfaces render.
 import type { Ledger, ReadDiagnostics } from './ledger';
-import { localDate } from './calendar';
+import { localDateMemo } from './calendar';
 import { contextFill, DEFAULT_WINDOW } from './contextFill';
 import { costOf, type PriceTable } from './pricing';
 import { addTokens, zeroTokens, type AgentKind, type SessionEvent, type TokenCounts, type UsageRecord } from './usageRecord';
@@ -97,6 +97,7 @@ interface SessionAcc {
 
 export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportOptions, now: Date): Report {
   const timeZone = options.timeZone ?? 'UTC';
+  const dayOf = localDateMemo(timeZone);
   const inRange = (date: string) =>
     (!options.since || date >= options.since) && (!options.until || date <= options.until);
 
@@ -147,7 +148,7 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
 
   // One pass in any order (no sort of the whole history): firsts and lasts are kept by timestamp comparison.
   for (const r of ledger.records.values()) {
-    const date = localDate(r.timestamp, timeZone);
+    const date = dayOf(r.timestamp);
     if (!inRange(date)) continue;
     const resolved = prices.resolve(r.model, r.timestamp, r.agent);
     const usd = resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0;
@@ -186,7 +187,7 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
   // Labelled estimates for billed requests the log only hints at (compaction summary, session title).
   const estimates: EstimateLine[] = [];
   for (const e of ledger.estimates.values()) {
-    const date = localDate(e.timestamp, timeZone);
+    const date = dayOf(e.timestamp);
     if (!inRange(date)) continue;
     const acc = sessions.get(e.sessionId);
     if (acc && !acc.mainModelsSorted) {
