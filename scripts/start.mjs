@@ -21,7 +21,7 @@ if (hasCode && !process.env.AGENT_METER_USE_CODE_SERVER) {
 
 // No desktop VS Code: code-server, installed from npm by the test host's setup (also used by `npm test`).
 const setup = path.join(repo, 'test', 'vscode', 'host', 'setup.sh');
-const r = spawnSync('bash', [setup], { stdio: 'inherit' });
+const r = spawnSync('bash', [setup], { stdio: 'inherit', env: { ...process.env, SETUP_NO_BROWSER: '1' } });
 if (r.status !== 0) {
   console.error('npm start: could not install code-server (see above); install VS Code and put `code` on PATH instead');
   process.exit(r.status ?? 1);

@@ -18,7 +18,9 @@ command -v dpkg >/dev/null || die 3 "this setup expects Debian/Ubuntu (dpkg/apt-
 
 # chromium renders the workbench; libkrb5-dev + make/g++/python3 build code-server's native modules
 # (kerberos has no offline prebuild); ripgrep stands in for the rg that @vscode/ripgrep would fetch from GitHub.
-need=(chromium libkrb5-dev ripgrep make g++ python3)
+# SETUP_NO_BROWSER=1 (npm start): code-server only, the user brings the browser.
+need=(libkrb5-dev ripgrep make g++ python3)
+[ -n "${SETUP_NO_BROWSER:-}" ] || need=(chromium "${need[@]}")
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -31,7 +33,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     die 3 "install ${missing[*]}: apt-get install -y --no-install-recommends ${missing[*]} failed"
 fi
-[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || die 3 "install chromium: sudo apt-get install chromium (/usr/bin/chromium missing)"
+[ -n "${SETUP_NO_BROWSER:-}" ] || [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM:-}" ] || die 3 "install chromium: sudo apt-get install chromium (/usr/bin/chromium missing)"
 
 installed_version() { node -e 'try{process.stdout.write(require(process.argv[1]).version)}catch{}' "$here/node_modules/code-server/package.json"; }
 
