@@ -4,6 +4,7 @@
 // half-written last line is left for the next read (the stateless scan counts it as `incomplete-line`).
 // Lines are split on raw bytes; only lines that look like JSON objects and contain one of the parser's needles are
 // decoded and parsed (the prefilter: most bytes in a transcript are prompts and tool output that carry no usage).
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createClaudeFileParser, type ClaudeParserState } from '../core/sources/claudeCode';
@@ -30,6 +31,9 @@ function sharedChunk(): Buffer {
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+/** Below this, cutting a line's unread value costs more than parsing it. */
+const ELIDE_MIN_BYTES = 1024;
 const NEWLINE = 0x0a;
 
 /** Where reading a file stopped, and what is needed to go on from there. */
@@ -104,6 +108,7 @@ class FileScan {
   private readonly needles: ChunkNeedle[];
   private readonly prefixes: Buffer[];
   private readonly repeat?: { first: Buffer; second: Buffer; object: Buffer; seen: Set<string> };
+  private readonly elide?: { open: Buffer; close: Buffer; depth: number; lineStart: Buffer };
   lines = 0;
   private repairs = 0;
 
@@ -119,6 +124,29 @@ class FileScan {
     this.prefixes = (parser.prefixes ?? []).map((p) => Buffer.from(p, 'utf8'));
     const m = parser.repeatMarkers;
     if (m) this.repeat = { first: Buffer.from(m.first), second: Buffer.from(m.second), object: Buffer.from(m.object), seen: new Set() };
+    const e = parser.elide;
+    if (e) this.elide = { open: Buffer.from(e.open), close: Buffer.from(e.close), depth: e.depth, lineStart: Buffer.from(e.lineStart) };
+  }
+
+  /**
+   * The line as text with the parser's unread value replaced by `[]` (see FileParser.elide), or undefined when its
+   * shape is not the expected one (then the whole line is parsed). Saves decoding and parsing most of the bytes.
+   */
+  private elided(line: Buffer): string | undefined {
+    const e = this.elide!;
+    const i = line.indexOf(e.open);
+    if (i === -1) return undefined;
+    let depth = 0;
+    for (let k = 0; k < i; k++) {
+      const c = line[k]!;
+      if (c === OPEN_BRACE) depth++;
+      else if (c === OPEN_BRACKET || c === CLOSE_BRACE) return undefined;
+    }
+    if (depth !== e.depth) return undefined;
+    const j = line.lastIndexOf(e.close);
+    if (j <= i || line.lastIndexOf(e.lineStart) !== 0) return undefined;
+    // Keep `"content":` and the `,"stop_reason":…` that follows the array.
+    return `${line.toString('utf8', 0, i + e.open.length - 1)}[]${line.toString('utf8', j + 1)}`;
   }
 
   /** Call when `buf` holds new content (a new chunk, or a joined long line): needle positions start over. */
@@ -191,7 +219,8 @@ class FileScan {
       this.lines++;
       return LineOutcome.Counted;
     }
-    const text = line.toString('utf8');
+    const short = this.elide && line.length > ELIDE_MIN_BYTES ? this.elided(line) : undefined;
+    const text = short ?? line.toString('utf8');
     const parsed = this.parser.parseLine(text);
     if (parsed.kind === 'rejected' && parsed.reason === 'invalid-json' && last !== 'no') {
       if (last === 'wait') return LineOutcome.Unfinished;
@@ -201,7 +230,7 @@ class FileScan {
     }
     this.lines++;
     if (signature !== undefined && parsed.kind === 'usage') this.repeat!.seen.add(signature);
-    if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && text.includes('\uFFFD') && !isValidUtf8(line)) this.repairs++;
+    if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && (short !== undefined ? !isUtf8(line) : text.includes('\uFFFD') && !isValidUtf8(line))) this.repairs++;
     this.ledger.add(path, parsed);
     return LineOutcome.Counted;
   }

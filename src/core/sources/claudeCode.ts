@@ -178,6 +178,7 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
     shortNeedles: ['compact_boundary'],
     prefixes: ['{"type":"queue-operation"', '{"type":"ai-title"'],
     repeatMarkers: { first: '"message":{"id":"', second: '"requestId":"', object: '"usage":{' },
+    elide: { open: '"content":[', close: '],"stop_reason":', depth: 2, lineStart: '{"parentUuid":' },
     classifyHead: classifyClaudeHead,
     state: () => ({ latestSeen }),
     parseLine(text: string): ParsedLine {

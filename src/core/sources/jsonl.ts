@@ -41,6 +41,14 @@ export interface FileParser {
    * need not be parsed (Claude Code logs one line per content block, all with the same ids and usage).
    */
   readonly repeatMarkers?: { first: string; second: string; object: string };
+  /**
+   * A part of a line this parser never reads (Claude Code's `message.content`: text, thinking, tool inputs — most of
+   * a log's bytes), so the reader may hand it the line with that value replaced by `[]` instead of decoding and
+   * parsing it. The value starts at the first `open` (`"content":[`), only when every byte before it is flat fields
+   * of `depth` nested objects (no array, no deeper object), and ends at the last `close` (`],"stop_reason":`). A
+   * line holding `lineStart` anywhere but at its start (two lines glued by a crash) is never cut.
+   */
+  readonly elide?: { open: string; close: string; depth: number; lineStart: string };
 }
 
 export const SHORT_LINE_BYTES = 4096;
