@@ -109,6 +109,8 @@ export interface PanelSnapshot {
   burn: BurnRate;
   /** Sessions offered in the session picker, most recent first (id, label). */
   sessionChoices: { sessionId: string; label: string }[];
+  /** True when no session is chosen: `session` is the most recently active one and moves with the agent. */
+  following: boolean;
   session: SessionSeries | null;
   tables: PanelTables;
   dataQuality: DataQuality;
@@ -121,7 +123,8 @@ export type HostMessage = { type: 'snapshot'; snapshot: PanelSnapshot };
 /** Webview → host, validated by the host. */
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('selectSession'), sessionId: z.string().min(1).max(200) }),
+  /** null: follow the most recently active session. */
+  z.object({ type: z.literal('selectSession'), sessionId: z.string().min(1).max(200).nullable() }),
   z.object({ type: z.literal('setRange'), range: z.enum(TABLE_RANGES) }),
   z.object({ type: z.literal('runCommand'), command: z.enum(['exportReport', 'showLog', 'openSettings', 'showSessionCost']) }),
 ]);

@@ -77,6 +77,11 @@ describe('panel snapshot', () => {
   it('defaults to the most recently updated session and lists choices newest first', () => {
     const s = buildPanelSnapshot(inputOf(lines));
     assert.equal(s.session?.sessionId, 'sess-A');
+    assert.equal(s.following, true);
+    assert.equal(buildPanelSnapshot(inputOf(lines, { state: { sessionId: 'sess-C', range: 'month' } })).following, false);
+    const gone = buildPanelSnapshot(inputOf(lines, { state: { sessionId: 'sess-gone', range: 'month' } }));
+    assert.equal(gone.following, true);
+    assert.equal(gone.session?.sessionId, 'sess-A');
     assert.deepEqual(s.sessionChoices.map((c) => c.sessionId), ['sess-A', 'sess-B', 'sess-C', 'sess-D']);
     assert.equal(s.sessionChoices[0]!.label, 'demo · sess-A · $1.26');
   });

@@ -147,6 +147,7 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
     periods,
     burn,
     sessionChoices: sessionChoices.map((s) => ({ sessionId: s.sessionId, label: sessionLabel(s) })),
+    following: state.sessionId === null || !live.sessions.has(state.sessionId),
     session: selected ? sessionSeries(selected, selectedRecords, ledger, prices) : null,
     tables: {
       range: state.range,

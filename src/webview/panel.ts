@@ -27,6 +27,9 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+/** The picker's value for "follow the most recently active session" (no session id is empty or this). */
+const FOLLOW_LATEST = '*latest*';
+
 /** How long the panel shows the user's pick while older snapshots (sent before the host saw it) still arrive. */
 const PENDING_MS = 3000;
 
@@ -105,9 +108,10 @@ function createView(): PanelView {
   // 4. Selected session.
   const picker = html('select', { attrs: { id: 'session-picker', 'data-testid': 'session-picker' } });
   picker.addEventListener('change', () => {
-    const sessionId = picker.value;
-    if (!sessionId) return;
-    pendingSession = { value: sessionId, until: performance.now() + PENDING_MS };
+    const value = picker.value;
+    if (!value) return;
+    pendingSession = { value, until: performance.now() + PENDING_MS };
+    const sessionId = value === FOLLOW_LATEST ? null : value;
     saveState({ sessionId });
     post({ type: 'selectSession', sessionId });
   });
@@ -240,9 +244,10 @@ function createView(): PanelView {
   /** Options are patched, not rebuilt, when only labels change: rebuilding would close an open drop-down. */
   function syncPicker(snapshot: PanelSnapshot, shownSessionId: string): void {
     const choices = snapshot.sessionChoices.map((c) => ({ value: c.sessionId, label: c.label || c.sessionId }));
-    if (shownSessionId && !choices.some((c) => c.value === shownSessionId)) {
+    if (shownSessionId && shownSessionId !== FOLLOW_LATEST && !choices.some((c) => c.value === shownSessionId)) {
       choices.unshift({ value: shownSessionId, label: shownSessionId });
     }
+    if (choices.length > 0) choices.unshift({ value: FOLLOW_LATEST, label: 'Latest session (follows the agent)' });
     if (!shownSessionId) {
       choices.unshift({ value: '', label: choices.length > 0 ? 'Choose a session…' : 'No sessions yet' });
     }
@@ -262,7 +267,7 @@ function createView(): PanelView {
   }
 
   function update(snapshot: PanelSnapshot): void {
-    const session = settle(pendingSession, snapshot.session?.sessionId ?? '');
+    const session = settle(pendingSession, snapshot.following && snapshot.session ? FOLLOW_LATEST : (snapshot.session?.sessionId ?? ''));
     pendingSession = session.pending;
     const range = settle(pendingRange, snapshot.tables.range);
     pendingRange = range.pending;
@@ -271,7 +276,8 @@ function createView(): PanelView {
     cards.replaceChildren(...snapshot.periods.map(periodCard));
     setText(burn, burnText(snapshot.burn));
     renderSession(snapshot, session.shown);
-    tables.update({ tables: snapshot.tables, range: range.shown, selectedSessionId: session.shown || null });
+    const selectedSessionId = session.shown === FOLLOW_LATEST ? (snapshot.session?.sessionId ?? null) : session.shown || null;
+    tables.update({ tables: snapshot.tables, range: range.shown, selectedSessionId });
     quality.replaceChildren(...qualityContent(snapshot));
   }
 

@@ -83,6 +83,21 @@ async function session(theme, measure) {
     const quality = await web.locator('[data-testid=data-quality]').innerText();
     check(/\d+ files/.test(quality), `[${theme}] the panel's data-quality line counts files ("${quality.split('\n')[0]}")`);
     await page.screenshot({ path: path.join(out, `panel-${theme}.png`) });
+    if (!measure) {
+      // Pin another session, then follow the latest again.
+      const other = world.report.sessions[1];
+      const costShown = async () => (await web.locator('[data-testid=session-cost]').innerText()).trim();
+      await web.locator('[data-testid=session-picker]').selectOption(other.sessionId);
+      await web.locator('[data-testid=session-cost]', { hasText: money(other.costUsd) }).waitFor({ timeout: 10_000 }).catch(() => {});
+      const pinned = await costShown();
+      await web.locator('[data-testid=session-picker]').selectOption('*latest*');
+      await web.locator('[data-testid=session-cost]', { hasText: money(exp.latest.cliCostUsd) }).waitFor({ timeout: 10_000 }).catch(() => {});
+      const followed = await costShown();
+      check(
+        pinned === money(other.costUsd) && followed === money(exp.latest.cliCostUsd),
+        `[${theme}] the session picker pins ${other.sessionId.slice(0, 8)} (${pinned}, want ${money(other.costUsd)}) and follows the latest again (${followed})`,
+      );
+    }
     // All time: every session of the fixtures is a row of the sessions table.
     await web.locator('[data-testid=range-all]').click();
     await web.locator('[data-testid=table-body] tr').nth(exp.sessions - 1).waitFor({ timeout: 10_000 });
