@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentMeterApi } from '../../../src/extension';
+import { assistantLine } from '../fixtureWorld.mjs';
 
 interface Expectation {
   /** The session the status bar shows at start (the CLI report's latest) and its cost per the real CLI's own total. */
@@ -46,30 +47,6 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** An assistant line shaped like Claude Code 2.1.197 writes it: sonnet 4.5, 4,000 input + 800 output tokens. */
-function assistantLine(sessionId: string, n: number, cwd: string): string {
-  return `${JSON.stringify({
-    parentUuid: `p${n}`,
-    isSidechain: false,
-    message: {
-      id: `msg_vscode_${n}`,
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-4-5-20250929',
-      content: [{ type: 'text', text: 'ok' }],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: 4000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 800, service_tier: 'standard' },
-    },
-    requestId: `req_vscode_${n}`,
-    type: 'assistant',
-    uuid: `u${n}`,
-    timestamp: new Date().toISOString(),
-    cwd,
-    sessionId,
-    gitBranch: 'main',
-  })}\n`;
 }
 
 /**
