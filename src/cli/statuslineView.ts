@@ -107,9 +107,20 @@ export async function readStdin(timeoutMs: number): Promise<string> {
 }
 
 /** Runs the user's previous statusLine command with the same stdin and returns its first line ('' on failure). */
+/**
+ * The environment for a chained statusLine command: ours, with NODE_EXTRA_CA_CERTS back in place when the
+ * bin/agent-meter-statusline launcher took it away for our own start (the chained command may need it).
+ */
+export function chainedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const saved = env['AGENT_METER_SAVED_EXTRA_CA_CERTS'];
+  if (saved === undefined) return env;
+  const { AGENT_METER_SAVED_EXTRA_CA_CERTS: _saved, ...rest } = env;
+  return { ...rest, NODE_EXTRA_CA_CERTS: saved };
+}
+
 export function runChained(command: string, stdin: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'ignore'], env: chainedEnv(process.env) });
     let out = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));

@@ -194,6 +194,32 @@ describe('statusline', () => {
     assert.match(r2.stdout, / · \d+% ctx \(\d+k\/200k\)\n$/);
   });
 
+  it('starts Node without NODE_EXTRA_CA_CERTS through bin/agent-meter-statusline, and gives it back to a chained command', async () => {
+    if (!fs.existsSync(path.resolve('dist/cli.js'))) return assert.fail('dist/ is not built (npm run build)');
+    // A symlink, as npm installs the bin; a CA path Node would warn about if it loaded it.
+    const link = path.join(tmp, 'agent-meter-statusline');
+    fs.symlinkSync(path.resolve('bin/agent-meter-statusline'), link);
+    const input = JSON.stringify({ session_id: session.sessionId, transcript_path: transcript });
+    const r = await new Promise<Run>((resolve) => {
+      const child = spawn(link, [...dirArgs, '--state-dir', state(), '--chain', 'echo "chain:$NODE_EXTRA_CA_CERTS:${AGENT_METER_SAVED_EXTRA_CA_CERTS-none}"'], {
+        env: { ...process.env, TZ: 'UTC', NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(input);
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /extra certs/i, 'Node did not load NODE_EXTRA_CA_CERTS');
+    assert.equal(r.stdout.split(' · ')[0], `$${session.costUsd.toFixed(2)} session`);
+    assert.match(r.stdout, / │ chain:\/nonexistent\/ca\.pem:none\n$/);
+    // The control: started directly, Node does load it (and warns about the bad path).
+    const direct = await run(['statusline', ...dirArgs, '--state-dir', state()], input, { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' });
+    assert.match(direct.stderr, /extra certs/i);
+  });
+
   it('chains the previous statusLine command with the same stdin', async () => {
     const r = await run(['statusline', ...dirArgs, '--state-dir', state(), '--chain', 'node -e "let s=\'\';process.stdin.on(\'data\',d=>s+=d).on(\'end\',()=>console.log(\'prev:\'+JSON.parse(s).session_id))"'], JSON.stringify({ session_id: 'abc' }));
     assert.match(r.stdout, / │ prev:abc\n$/);
