@@ -88,14 +88,21 @@ export class LedgerStore {
     this.journalBytes = 0;
     this.snapshotBytes = 0;
 
-    let text: string | undefined;
+    let fd: number | undefined;
     try {
-      text = fs.readFileSync(this.snapshotPath, 'utf8');
+      fd = fs.openSync(this.snapshotPath, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`ledger snapshot unreadable (${(err as Error).message}); rebuilding from the logs`);
     }
-    if (text !== undefined) {
-      const problem = this.applySnapshot(text, target, checkpoints);
+    if (fd !== undefined) {
+      let problem: string | undefined;
+      try {
+        problem = this.applySnapshot(fd, target, checkpoints);
+      } catch (err) {
+        problem = `ledger snapshot unreadable (${(err as Error).message}); rebuilding from the logs`;
+      } finally {
+        fs.closeSync(fd);
+      }
       if (problem) {
         warnings.push(problem);
         return { ledger: new Ledger(), foreign: new Ledger(), checkpoints: new Map(), stamp: this.stamp, warnings };
@@ -132,38 +139,47 @@ export class LedgerStore {
     return { ledger, foreign, checkpoints, stamp: this.stamp, warnings };
   }
 
-  /** Applies a snapshot's text; returns what is wrong with it, or undefined when it was applied whole. */
-  private applySnapshot(text: string, target: (p: string) => Ledger, checkpoints: Map<string, FileCheckpoint>): string | undefined {
-    const firstEnd = text.indexOf('\n');
-    const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
-    if (firstEnd === -1 || lastStart <= firstEnd) return 'ledger snapshot is corrupt; rebuilding from the logs';
-    let header: Partial<SnapshotHeader>;
+  /**
+   * Applies a snapshot, streamed from `fd` (the file is never held whole: its string table, on the last line, is
+   * read first from the end, then the entries one line at a time). Returns what is wrong with it, or undefined when
+   * it was applied whole.
+   */
+  private applySnapshot(fd: number, target: (p: string) => Ledger, checkpoints: Map<string, FileCheckpoint>): string | undefined {
+    const corrupt = 'ledger snapshot is corrupt; rebuilding from the logs';
+    const size = fs.fstatSync(fd).size;
+    const tableStart = lastLineStart(fd, size);
+    if (tableStart <= 0) return corrupt;
     let strings: unknown;
     try {
-      header = JSON.parse(text.slice(0, firstEnd)) as Partial<SnapshotHeader>;
-      strings = (JSON.parse(text.slice(lastStart)) as { strings?: unknown }).strings;
+      strings = (JSON.parse(readRange(fd, tableStart, size).toString('utf8')) as { strings?: unknown }).strings;
     } catch {
-      return 'ledger snapshot is corrupt; rebuilding from the logs';
+      return corrupt;
     }
-    if (header.format !== STORE_FORMAT || header.version !== STORE_VERSION) {
-      return `ledger store is of another format or version (${String(header.version)}); rebuilding from the logs`;
-    }
-    if (!Array.isArray(strings) || typeof header.generation !== 'number') return 'ledger snapshot is corrupt; rebuilding from the logs';
+    if (!Array.isArray(strings)) return corrupt;
     const codec = tableStrings(strings as string[]);
+    let header: Partial<SnapshotHeader> | undefined;
+    let problem: string | undefined;
     try {
-      // Line by line: only one file's entry is parsed at a time.
-      for (let at = firstEnd + 1; at < lastStart; ) {
-        const nl = text.indexOf('\n', at);
-        const f = JSON.parse(text.slice(at, nl)) as SnapshotEntry;
+      forEachLine(fd, 0, tableStart, (line) => {
+        if (problem) return;
+        if (!header) {
+          header = JSON.parse(line) as Partial<SnapshotHeader>;
+          if (header.format !== STORE_FORMAT || header.version !== STORE_VERSION) {
+            problem = `ledger store is of another format or version (${String(header.version)}); rebuilding from the logs`;
+          } else if (typeof header.generation !== 'number') problem = corrupt;
+          return;
+        }
+        const f = JSON.parse(line) as SnapshotEntry;
         applyOps({ path: f.path, lines: f.lines, repaired: f.repaired, items: f.items }, target(f.path), codec);
         if (f.cp) checkpoints.set(f.path, f.cp);
-        at = nl + 1;
-      }
+      });
     } catch {
-      return 'ledger snapshot is corrupt; rebuilding from the logs';
+      return corrupt;
     }
-    this.generation = header.generation;
-    this.snapshotBytes = text.length;
+    if (problem) return problem;
+    if (!header) return corrupt;
+    this.generation = header.generation!;
+    this.snapshotBytes = size;
     return undefined;
   }
 
@@ -232,4 +248,58 @@ export class LedgerStore {
     this.snapshotBytes = bytes;
     this.journalBytes = 0;
   }
+}
+
+const READ_CHUNK = 1 << 20;
+
+function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(to - from);
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Offset of the last line of a file ending in a newline (-1 when there is no such line). */
+function lastLineStart(fd: number, size: number): number {
+  if (size < 2) return -1;
+  const last = readRange(fd, size - 1, size);
+  if (last[0] !== 0x0a) return -1;
+  let end = size - 1;
+  while (end > 0) {
+    const from = Math.max(0, end - READ_CHUNK);
+    const chunk = readRange(fd, from, end);
+    const nl = chunk.lastIndexOf(0x0a);
+    if (nl !== -1) return from + nl + 1;
+    end = from;
+  }
+  return 0;
+}
+
+/** Calls `onLine` with each newline-ended line of bytes [from, to) of a file, read a chunk at a time. */
+function forEachLine(fd: number, from: number, to: number, onLine: (line: string) => void): void {
+  const chunk = Buffer.allocUnsafe(READ_CHUNK);
+  let carry: Buffer[] = [];
+  for (let offset = from; offset < to; ) {
+    const n = fs.readSync(fd, chunk, 0, Math.min(READ_CHUNK, to - offset), offset);
+    if (n === 0) break;
+    offset += n;
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl === -1 || nl >= n) break;
+      if (carry.length) {
+        carry.push(chunk.subarray(start, nl));
+        onLine(Buffer.concat(carry).toString('utf8'));
+        carry = [];
+      } else onLine(chunk.toString('utf8', start, nl));
+      start = nl + 1;
+    }
+    // A line longer than what is left of the chunk: keep its bytes (a copy: the chunk is reused).
+    if (start < n) carry.push(Buffer.from(chunk.subarray(start, n)));
+  }
+  if (carry.length) throw new Error('the last line has no newline');
 }
