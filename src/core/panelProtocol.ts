@@ -99,6 +99,29 @@ export interface DataQuality {
   warnings: string[];
 }
 
+/** One entity's (the team's, or yours) standing on the team server, per budget period. */
+export interface TeamEntity {
+  id: string;
+  level: BudgetLevel;
+  periods: { period: 'daily' | 'weekly' | 'monthly'; spentUsd: number; limitUsd: number | null; percent: number | null; level: BudgetLevel }[];
+}
+
+/** Team sync as the panel shows it (null in the snapshot: team sync is not set up). */
+export interface TeamPanel {
+  /** The endpoint's origin (never a path or a token). */
+  endpoint: string;
+  mode: 'agent-meter' | 'otlp';
+  sync: 'no-token' | 'never' | 'syncing' | 'ok' | 'retrying' | 'failed';
+  lastSuccessAt: string | null;
+  pendingRows: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  /** The team server's answer (Agent Meter endpoints only), as of `asOf`. */
+  team: TeamEntity | null;
+  member: TeamEntity | null;
+  asOf: string | null;
+}
+
 /** Everything the panel shows, as one value. */
 export interface PanelSnapshot {
   generatedAt: string;
@@ -115,6 +138,7 @@ export interface PanelSnapshot {
   tables: PanelTables;
   dataQuality: DataQuality;
   priceVersion: string;
+  team: TeamPanel | null;
 }
 
 /** Host → webview. */
@@ -126,7 +150,7 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   /** null: follow the most recently active session. */
   z.object({ type: z.literal('selectSession'), sessionId: z.string().min(1).max(200).nullable() }),
   z.object({ type: z.literal('setRange'), range: z.enum(TABLE_RANGES) }),
-  z.object({ type: z.literal('runCommand'), command: z.enum(['exportReport', 'showLog', 'openSettings', 'showSessionCost']) }),
+  z.object({ type: z.literal('runCommand'), command: z.enum(['exportReport', 'showLog', 'openSettings', 'showSessionCost', 'configureTeamSync', 'syncNow']) }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 

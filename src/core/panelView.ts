@@ -5,7 +5,7 @@ import { daysInMonth, localDate, minutesIntoDay, monthStart, weekStart } from '.
 import { periodLines, type PanelBudgets } from './periods';
 import type { Ledger } from './ledger';
 import { BREAKDOWNS, contextOf, type Breakdown, type CostSlice, type LiveSession, type LiveTotals } from './liveTotals';
-import type { PanelSnapshot, PanelState, SessionSeries, TableRange, TableRow, TurnPoint } from './panelProtocol';
+import type { PanelSnapshot, PanelState, SessionSeries, TableRange, TableRow, TeamPanel, TurnPoint } from './panelProtocol';
 import { costOf, type PriceTable } from './pricing';
 import { addTokens, promptTokens, zeroTokens, type UsageRecord } from './usageRecord';
 
@@ -18,6 +18,8 @@ export interface PanelInput {
   now: Date;
   scanning: boolean;
   warnings: string[];
+  /** Team sync's part of the panel (teamPanelView); null or absent when team sync is off. */
+  team?: TeamPanel | null;
 }
 
 /** How far back the burn rate looks. */
@@ -167,6 +169,7 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
       warnings: input.warnings,
     },
     priceVersion: prices.version,
+    team: input.team ?? null,
   };
 }
 

@@ -17,6 +17,18 @@ describe('settings', () => {
 
   it('offers the schema\'s enum values in package.json', () => {
     assert.deepEqual(properties['agentMeter.statusBar.show']!.enum, ['session', 'today']);
+    assert.deepEqual(properties['agentMeter.teamSync.mode']!.enum, ['agent-meter', 'otlp']);
+    assert.deepEqual(properties['agentMeter.teamSync.shareRepo']!.enum, ['name', 'hash', 'off']);
+  });
+
+  it('keeps where data goes out of a workspace\'s reach (machine scope), and refuses a non-http endpoint', () => {
+    const scoped = properties as Record<string, { scope?: string }>;
+    for (const key of Object.keys(scoped).filter((k) => k.startsWith('agentMeter.teamSync.'))) assert.equal(scoped[key]!.scope, 'machine', key);
+    const { settings, problems } = parseSettings({ 'teamSync.endpoint': 'file:///etc/passwd', 'teamSync.intervalSeconds': 5 });
+    assert.equal(settings['teamSync.endpoint'], '');
+    assert.equal(settings['teamSync.intervalSeconds'], 60);
+    assert.equal(problems.length, 2);
+    assert.equal(parseSettings({ 'teamSync.endpoint': 'https://meter.example.com' }).settings['teamSync.endpoint'], 'https://meter.example.com');
   });
 
   it('keeps good values and falls back, with a reason, on bad ones', () => {

@@ -30,6 +30,15 @@ export const settingsSchema = z.object({
   stateDir: z.string().default(''),
   /** Price rows that override or add to the built-in table (same shape as the CLI's --pricing file). */
   'pricing.overrides': priceOverridesSchema.default([]),
+  /** Team server (or OTLP receiver) URL; '' = team sync off. Machine scope: a workspace cannot redirect it. */
+  'teamSync.endpoint': z.union([z.literal(''), z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL')]).default(''),
+  'teamSync.team': z.string().max(200).default(''),
+  /** '' = git config user.email. */
+  'teamSync.member': z.string().max(200).default(''),
+  'teamSync.mode': z.enum(['agent-meter', 'otlp']).default('agent-meter'),
+  'teamSync.intervalSeconds': z.number().min(15).max(3600).default(60),
+  'teamSync.shareRepo': z.enum(['name', 'hash', 'off']).default('name'),
+  'teamSync.shareBranch': z.enum(['name', 'hash', 'off']).default('name'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -86,4 +86,19 @@ describe('status bar view', () => {
     assert.equal(compactNumber(124_000), '124k');
     assert.equal(compactNumber(4_500_000), '4.5M');
   });
+
+  it('turns red when the team server says the team is at stop, and names the team in the tooltip', () => {
+    const period = { period: 'daily' as const, spentUsd: 101, limitUsd: 100, percent: 101, level: 'stop' as const };
+    const team = {
+      endpoint: 'http://127.0.0.1:8787', mode: 'agent-meter' as const, sync: 'ok' as const, lastSuccessAt: null, pendingRows: 0, lastError: null, nextAttemptAt: null, asOf: null,
+      team: { id: 'platform', level: 'stop' as const, periods: [period] },
+      member: { id: 'ada', level: 'ok' as const, periods: [{ ...period, spentUsd: 1, percent: 1, level: 'ok' as const }] },
+    };
+    const v = statusBarView(input(liveOf([line('m1', 1000, 10)]), { team }));
+    assert.equal(v.background, 'error');
+    assert.match(v.accessibilityLabel, /budget exceeded/);
+    assert.match(v.tooltip, /Team platform: today \$101\.00 of \$100\.00 \(101%\) \*\*stop\*\*/);
+    assert.ok(v.tooltip.includes('Team sync (http://127\\.0\\.0\\.1:8787): ok'), 'the endpoint, markdown-escaped');
+    assert.equal(statusBarView(input(liveOf([line('m1', 1000, 10)]), { team: { ...team, team: null, member: null } })).background, 'none');
+  });
 });

@@ -4,7 +4,8 @@
 import { worstLevel } from './budget';
 import { localDate } from './calendar';
 import { contextOf, type LiveSession, type LiveTotals } from './liveTotals';
-import type { BudgetLevel, PeriodLine } from './panelProtocol';
+import type { BudgetLevel, PeriodLine, TeamEntity, TeamPanel } from './panelProtocol';
+import { teamLevel } from './teamPanelView';
 import { burnRate, BURN_WINDOW_MINUTES, sessionName } from './panelView';
 import { periodLines, type PanelBudgets } from './periods';
 import type { TokenCounts } from './usageRecord';
@@ -20,6 +21,8 @@ export interface StatusBarInput {
   scanning: boolean;
   /** Rejected lines, unreadable files, unpriced models, store warnings: one short line each. */
   dataWarnings: string[];
+  /** Team sync's state and the team server's budget answer; a team level counts like a personal one. */
+  team?: TeamPanel | null;
 }
 
 export interface StatusBarView {
@@ -72,7 +75,7 @@ export function statusBarView(input: StatusBarInput): StatusBarView {
   const { live, now } = input;
   const today = localDate(now.toISOString(), live.timeZone);
   const periods = periodLines(live.days, input.budgets, today);
-  const budgetLevel = worstLevel(periods.map((p) => p.level));
+  const budgetLevel = worstLevel([...periods.map((p) => p.level), teamLevel(input.team ?? null)]);
   const session: LiveSession | undefined = live.latestSession();
   const ctx = session ? contextOf(session, live.prices) : undefined;
   const fill = ctx && ctx.window > 0 && session!.latest ? Math.round((100 * ctx.tokens) / ctx.window) : undefined;
@@ -109,11 +112,37 @@ export function statusBarView(input: StatusBarInput): StatusBarView {
   }
   lines.push(`Burn rate: ${money(burnRate(live, now))}/h (last ${BURN_WINDOW_MINUTES} min)`, '');
   for (const p of periods) lines.push(`${p.label}: ${periodText(p)}`, '');
+  if (input.team) lines.push(...teamLines(input.team));
   for (const w of input.dataWarnings) lines.push(`⚠ ${md(w)}`, '');
   lines.push('Click to open the budget panel.');
 
   const background = budgetLevel === 'stop' ? 'error' : budgetLevel === 'warn' || budgetLevel === 'throttle' || contextCritical ? 'warning' : 'none';
   return { text, tooltip: lines.join('\n'), background, accessibilityLabel: label };
+}
+
+const PERIOD_WORDS = { daily: 'today', weekly: 'this week', monthly: 'this month' } as const;
+
+function entityLine(who: string, e: TeamEntity): string {
+  const parts = e.periods.map((p) => {
+    const of = p.limitUsd !== null && p.percent !== null ? ` of ${money(p.limitUsd)} (${Math.round(p.percent)}%)` : '';
+    const level = p.level === 'ok' || p.level === 'none' ? '' : ` **${p.level}**`;
+    return `${PERIOD_WORDS[p.period]} ${money(p.spentUsd)}${of}${level}`;
+  });
+  return `${who}: ${parts.join(' · ')}`;
+}
+
+/** Tooltip lines for team sync: the team's and your standing, then the sync's own state. */
+function teamLines(team: TeamPanel): string[] {
+  const lines: string[] = [];
+  if (team.team) lines.push(entityLine(`Team ${md(team.team.id)}`, team.team), '');
+  if (team.member) lines.push(entityLine('You on the team', team.member), '');
+  const sync =
+    team.sync === 'no-token' ? 'no token (run Agent Meter: Set Team Token)'
+    : team.sync === 'ok' ? `ok${team.pendingRows ? `, ${team.pendingRows} row(s) pending` : ''}`
+    : team.sync === 'retrying' || team.sync === 'failed' ? `${team.sync}: ${md(team.lastError ?? 'unknown error')}, ${team.pendingRows} row(s) kept`
+    : team.sync;
+  lines.push(`Team sync (${md(team.endpoint)}): ${sync}`, '');
+  return lines;
 }
 
 /** The data-quality lines of the tooltip: counts and reasons, never log content. */

@@ -1,7 +1,7 @@
 // The budget panel's words and numbers: every dollar figure, token count, percentage and sentence the webview shows
 // is made here, as a pure function of snapshot values, so the rules ("<$0.01", "12.3k", "— warn") have one home and
 // unit tests. No DOM, no clock: the time zone and instants come from the snapshot.
-import type { BudgetLevel, BurnRate, DataQuality, PeriodLine, SessionSeries, TurnPoint } from '../core/panelProtocol';
+import type { BudgetLevel, BurnRate, DataQuality, PeriodLine, SessionSeries, TurnPoint, TeamEntity, TeamPanel } from '../core/panelProtocol';
 import type { TokenCounts } from '../core/usageRecord';
 
 const usdFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -192,4 +192,39 @@ export function contextChartSummary(session: Pick<SessionSeries, 'turns' | 'cont
   const n = compactions.length;
   const compacted = n > 0 ? `, ${formatCount(n)} ${n === 1 ? 'compaction' : 'compactions'}` : '';
   return `Context per turn over ${formatCount(turns.length)} ${turns.length === 1 ? 'turn' : 'turns'}, latest ${latest}, peak ${formatTokens(peak)}${compacted}`;
+}
+
+const PERIOD_NAMES = { daily: 'Today', weekly: 'This week', monthly: 'This month' } as const;
+
+/** "Today", "This week", "This month" for a team budget period. */
+export function teamPeriodLabel(period: keyof typeof PERIOD_NAMES): string {
+  return PERIOD_NAMES[period];
+}
+
+/** The team budget line of a card: "$7.10 of $10.00 (71%) — warn", or "No team budget". */
+export function teamBudgetText(p: TeamEntity['periods'][number]): string {
+  if (p.limitUsd === null) return 'No team budget';
+  const share = p.percent === null ? '' : ` (${formatPercent(p.percent)})`;
+  return `${formatUsd(p.spentUsd)} of ${formatUsd(p.limitUsd)}${share} — ${levelLabel(p.level)}`;
+}
+
+/** The sync line: where to, how it went, what is pending. */
+export function teamSyncText(team: TeamPanel, timeZone: string): string {
+  const where = `${team.mode === 'otlp' ? 'OTLP to ' : ''}${team.endpoint}`;
+  const pending = `${formatCount(team.pendingRows)} ${team.pendingRows === 1 ? 'row' : 'rows'}`;
+  switch (team.sync) {
+    case 'no-token':
+      return `Team sync to ${where} needs a token (Agent Meter: Set Team Token).`;
+    case 'never':
+      return `Team sync to ${where}: not synced yet.`;
+    case 'syncing':
+      return `Syncing with ${where}…`;
+    case 'ok':
+      return `Synced with ${where}${team.lastSuccessAt ? ` at ${formatClock(team.lastSuccessAt, timeZone)}` : ''}${team.pendingRows ? ` · ${pending} pending` : ''}.`;
+    case 'retrying':
+    case 'failed': {
+      const next = team.nextAttemptAt ? `, next try at ${formatClock(team.nextAttemptAt, timeZone)}` : '';
+      return `Sync with ${where} failed: ${team.lastError ?? 'unknown error'} — ${pending} kept${next}.`;
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // back only the four protocol messages. Controls are built once and updated in place, so snapshots arriving several
 // times a second never steal focus from the session picker, a tab or a table row, nor move the scroll position.
 // Types only from the protocol: its zod schemas must stay out of this browser bundle.
-import type { BudgetLevel, PanelSnapshot, PanelState, PeriodLine, SessionSeries, TableRange, WebviewMessage } from '../core/panelProtocol';
+import type { BudgetLevel, PanelSnapshot, PanelState, PeriodLine, SessionSeries, TableRange, TeamEntity, WebviewMessage } from '../core/panelProtocol';
 import { contextChart, costChart, turnTable } from './charts';
 import { html, setAttr, setBarWidth, setText } from './dom';
 import {
@@ -15,6 +15,9 @@ import {
   formatClock,
   formatUsd,
   requestsText,
+  teamBudgetText,
+  teamPeriodLabel,
+  teamSyncText,
 } from './format';
 import { restoreState, startupMessages } from './panelState';
 import { createTablesSection, type TablesSection } from './tables';
@@ -166,10 +169,13 @@ function createView(): PanelView {
     },
   });
 
+  // 5b. Team: the sync's state and, from the team server, the team's and your standing against team budgets.
+  const team = html('section', { className: 'team', attrs: { 'data-testid': 'team', 'aria-labelledby': 'team-heading' } });
+
   // 6. Data quality.
   const quality = html('section', { className: 'quality', attrs: { 'data-testid': 'data-quality', 'aria-labelledby': 'quality-heading' } });
 
-  app.replaceChildren(header, scanningSlot, spend, session, tables.root, quality);
+  app.replaceChildren(header, scanningSlot, spend, team, session, tables.root, quality);
 
   // Charts follow their container's width; redraw only when it changes (or the session does).
   let chartKey = '';
@@ -279,6 +285,7 @@ function createView(): PanelView {
     const selectedSessionId = session.shown === FOLLOW_LATEST ? (snapshot.session?.sessionId ?? null) : session.shown || null;
     tables.update({ tables: snapshot.tables, range: range.shown, selectedSessionId });
     quality.replaceChildren(...qualityContent(snapshot));
+    team.replaceChildren(...teamContent(snapshot));
   }
 
   return { update };
@@ -336,6 +343,49 @@ function sessionFactList(series: SessionSeries): HTMLElement {
   if (series.project) fact('Project', series.project, undefined, true);
   if (series.branch) fact('Branch', series.branch);
   return list;
+}
+
+function commandButton(label: string, command: 'configureTeamSync' | 'syncNow', testId: string): HTMLElement {
+  const button = html('button', { className: 'secondary', text: label, attrs: { type: 'button', 'data-testid': testId } });
+  button.addEventListener('click', () => post({ type: 'runCommand', command }));
+  return button;
+}
+
+function teamCard(testId: string, p: TeamEntity['periods'][number]): HTMLElement {
+  const card = html('article', { className: `card level-${p.level}`, attrs: { 'data-testid': testId } }, [
+    html('h3', { text: teamPeriodLabel(p.period) }),
+    html('p', { className: 'cost', text: formatUsd(p.spentUsd), attrs: { 'data-testid': 'cost' } }),
+  ]);
+  if (p.limitUsd !== null) {
+    const fill = html('span', { className: 'bar-fill' });
+    setBarWidth(fill, barPercent(p.percent));
+    card.append(html('span', { className: 'bar-track', attrs: { 'aria-hidden': 'true' } }, [fill]));
+  }
+  const glyph = LEVEL_GLYPHS[p.level];
+  card.append(html('p', { className: p.limitUsd === null ? 'budget muted' : 'budget' }, [
+    ...(glyph && p.limitUsd !== null ? [html('span', { className: 'glyph', text: glyph, attrs: { 'aria-hidden': 'true' } })] : []),
+    teamBudgetText(p),
+  ]));
+  return card;
+}
+
+function teamContent(snapshot: PanelSnapshot): Node[] {
+  const heading = html('h2', { text: 'Team', attrs: { id: 'team-heading' } });
+  const t = snapshot.team;
+  if (!t) {
+    return [heading, html('p', { className: 'muted team-line' }, ['Team sync is off. ', commandButton('Configure team sync', 'configureTeamSync', 'team-configure')])];
+  }
+  const failing = t.sync === 'failed' || t.sync === 'retrying' || t.sync === 'no-token';
+  const line = html('p', { className: failing ? 'team-line flag' : 'team-line', attrs: { 'data-testid': 'team-sync' } }, [teamSyncText(t, snapshot.timeZone)]);
+  const nodes: Node[] = [heading, line, html('div', { className: 'actions' }, [commandButton('Sync now', 'syncNow', 'team-sync-now'), commandButton('Configure', 'configureTeamSync', 'team-configure')])];
+  for (const [who, entity, prefix] of [[`Team ${t.team?.id ?? ''}`, t.team, 'team'], [`You (${t.member?.id ?? ''})`, t.member, 'member']] as const) {
+    if (!entity) continue;
+    nodes.push(
+      html('h3', { className: 'team-entity', text: who }),
+      html('div', { className: 'cards' }, entity.periods.map((p) => teamCard(`${prefix}-${p.period}`, p))),
+    );
+  }
+  return nodes;
 }
 
 function qualityContent(snapshot: PanelSnapshot): Node[] {
