@@ -17,6 +17,7 @@ import { setupFrom, UsageError } from './options';
 import { reportJson } from '../core/reportJson';
 import { formatReportTable } from './reportFormat';
 import { statusline } from './statusline';
+import { SYNC_HELP, syncCommand } from './sync';
 
 import { VERSION } from './version';
 
@@ -26,6 +27,7 @@ Usage:
   agent-meter report [options]       sessions, days and totals (a table, or --json)
   agent-meter watch [options]        follow the logs and print a line per change (--json: one JSON object)
   agent-meter statusline [options]   Claude Code statusLine command: reads its JSON on stdin, prints one line
+  agent-meter sync [options]         send this machine's totals to the team server (once)
 
 Options for every command:
 ${sharedHelp()}
@@ -41,6 +43,8 @@ watch:
 
 statusline:
   --chain COMMAND        also run your previous statusLine command and append its output
+
+${SYNC_HELP}
 `;
 
 /** What the quick entry already did for a report before finding no cached view. */
@@ -185,6 +189,7 @@ export async function main(argv: string[], handoff: { stdin?: string; report?: P
     if (command === 'report') await report(rest, handoff.report);
     else if (command === 'watch') await watchCommand(rest);
     else if (command === 'statusline') await statuslineCommand(rest, handoff.stdin);
+    else if (command === 'sync') return await syncCommand(rest, help);
     else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch or statusline)`);
     return 0;
   } catch (err) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Ledger } from '../core/ledger';
 import { LiveTotals } from '../core/liveTotals';
 import type { PriceTable } from '../core/pricing';
+import type { UsageRecord } from '../core/usageRecord';
 import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
 import { LedgerStore } from './ledgerStore';
 import { listLogFiles, type LogFile } from './logFiles';
@@ -70,6 +71,15 @@ export class Meter {
   constructor(private readonly options: MeterOptions) {
     this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
     this.attachLive();
+  }
+
+  /**
+   * Every counted request the store knows, under this meter's roots or others (the team outbox counts the machine,
+   * not one command's roots: a `sync --claude-dir X` must not make the other folders' spend disappear).
+   */
+  *allRecords(): IterableIterator<UsageRecord> {
+    yield* this.ledger.records.values();
+    for (const [key, r] of this.foreign.records) if (!this.ledger.records.has(key)) yield r;
   }
 
   private attachLive(): void {
