@@ -1,13 +1,15 @@
 // Extension entry point (DESIGN §8): composes the live meter (src/node) with the thin VS Code adapters (status bar,
 // commands, panel, settings, log). Every registration is owned by `context.subscriptions` (STYLE 5).
 import * as vscode from 'vscode';
-import type { PanelSnapshot } from './core/panelProtocol';
+import type { PanelSnapshot, TeamPanel } from './core/panelProtocol';
 import type { StatusBarView } from './core/statusBarView';
 import { registerCommands } from './vscode/commands';
 import { MeterHost, type MeterUpdate } from './vscode/meterHost';
 import { PanelHost } from './vscode/panel';
 import { SettingsWatcher } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
+import { TeamSyncHost, registerTeamCommands } from './vscode/teamSync';
+import { VERSION } from './cli/version';
 
 /** What `activate` returns: read-only probes for scripts and the integration tests. */
 export interface AgentMeterApi {
@@ -23,6 +25,8 @@ export interface AgentMeterApi {
   /** Milliseconds from activate() to the end of the first scan. */
   activationMs(): number | undefined;
   isWriter(): boolean;
+  /** The team section as the panel shows it (null: team sync off). */
+  team(): TeamPanel | null;
 }
 
 /** The running meter, so deactivate can wait for it to release the ledger's writer lock. */
@@ -37,12 +41,21 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
   running = host;
   const statusBar = new StatusBar(host, settings.current);
   const panel = new PanelHost(context.extensionUri, host, settings.current, log);
-  context.subscriptions.push(log, settings, host, statusBar, panel, ...registerCommands(host, panel, log));
+  const team = new TeamSyncHost(settings.current, host, context.secrets, log, VERSION);
+  panel.teamView = () => team.panelView();
+  statusBar.teamView = () => team.panelView();
+  context.subscriptions.push(log, settings, host, statusBar, panel, team, ...registerCommands(host, panel, log));
+  context.subscriptions.push(...registerTeamCommands(team, context.secrets, () => settings.current));
   context.subscriptions.push(
+    team.onDidChange(() => {
+      panel.schedule();
+      statusBar.render();
+    }),
     settings.onDidChange(({ current }) => {
       host.updateSettings(current);
       statusBar.updateSettings(current);
       panel.updateSettings(current);
+      team.updateSettings(current);
     }),
   );
   const ready = host.start().then(() => {
@@ -58,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
     onDidUpdate: host.onDidUpdate,
     activationMs: () => (readyAt === undefined ? undefined : readyAt - startedAt),
     isWriter: () => host.isWriter,
+    team: () => team.panelView(),
   };
 }
 

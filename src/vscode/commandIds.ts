@@ -4,6 +4,9 @@ export const COMMANDS = {
   openPanel: 'agentMeter.openPanel',
   exportReport: 'agentMeter.exportReport',
   showLog: 'agentMeter.showLog',
+  configureTeamSync: 'agentMeter.configureTeamSync',
+  setTeamToken: 'agentMeter.setTeamToken',
+  syncNow: 'agentMeter.syncNow',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

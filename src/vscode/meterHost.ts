@@ -9,6 +9,7 @@ import type { Ledger } from '../core/ledger';
 import type { LiveTotals } from '../core/liveTotals';
 import { PriceTable } from '../core/pricing';
 import type { Settings } from '../core/settings';
+import type { UsageRecord } from '../core/usageRecord';
 import type { CatchUpResult } from '../node/meter';
 import { LiveMeter } from '../node/liveMeter';
 import { defaultSourceDirs, sourceRoots, type SourceRoot } from '../node/sourcePaths';
@@ -53,6 +54,11 @@ export class MeterHost implements vscode.Disposable {
 
   get ledger(): Ledger | undefined {
     return this.liveMeter?.meter.ledger;
+  }
+
+  /** Every counted request of this machine's ledger (the team outbox's input). */
+  records(): Iterable<UsageRecord> {
+    return this.liveMeter?.meter.allRecords() ?? [];
   }
 
   get live(): LiveTotals | undefined {

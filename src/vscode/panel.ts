@@ -4,7 +4,7 @@
 // when the panel becomes visible again.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { panelStateSchema, webviewMessageSchema, type HostMessage, type PanelSnapshot, type PanelState } from '../core/panelProtocol';
+import { panelStateSchema, webviewMessageSchema, type HostMessage, type PanelSnapshot, type PanelState, type TeamPanel } from '../core/panelProtocol';
 import { buildPanelSnapshot } from '../core/panelView';
 import { budgetsOf, type Settings } from '../core/settings';
 import { COMMANDS, PANEL_VIEW_TYPE } from './commandIds';
@@ -23,6 +23,8 @@ export class PanelHost implements vscode.Disposable {
   readyCount = 0;
   lastSnapshot: PanelSnapshot | undefined;
   rejectedMessages = 0;
+  /** The team section's source (set when team sync is wired in). */
+  teamView: () => TeamPanel | null = () => null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -131,6 +133,8 @@ export class PanelHost implements vscode.Disposable {
           exportReport: COMMANDS.exportReport,
           showLog: COMMANDS.showLog,
           showSessionCost: COMMANDS.showSessionCost,
+          configureTeamSync: COMMANDS.configureTeamSync,
+          syncNow: COMMANDS.syncNow,
           openSettings: 'workbench.action.openSettings',
         }[m.command];
         void vscode.commands.executeCommand(target, ...(m.command === 'openSettings' ? ['agentMeter'] : []));
@@ -140,7 +144,8 @@ export class PanelHost implements vscode.Disposable {
   }
 
   /** Posts soon: immediately when the last post is older than THROTTLE_MS, else once at the end of that window. */
-  private schedule(): void {
+  /** Posts a fresh snapshot soon (throttled). */
+  schedule(): void {
     if (!this.panel?.visible || this.timer) return;
     const wait = Math.max(0, this.lastPostAt + THROTTLE_MS - performance.now());
     this.timer = setTimeout(() => {
@@ -162,6 +167,7 @@ export class PanelHost implements vscode.Disposable {
       now: new Date(),
       scanning: this.host.scanning,
       warnings: this.host.warnings,
+      team: this.teamView(),
     });
   }
 

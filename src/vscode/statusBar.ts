@@ -2,6 +2,7 @@
 // theme's warning/error background only when a budget threshold or the critical context level is crossed. The
 // view itself is src/core/statusBarView.ts; this copies it onto the item, right after every ledger update.
 import * as vscode from 'vscode';
+import type { TeamPanel } from '../core/panelProtocol';
 import { budgetsOf, type Settings } from '../core/settings';
 import { dataWarnings, statusBarView, type StatusBarView } from '../core/statusBarView';
 import { COMMANDS } from './commandIds';
@@ -15,6 +16,8 @@ export class StatusBar implements vscode.Disposable {
   changedAt = 0;
   private readonly subscriptions: vscode.Disposable[] = [];
   private clock: NodeJS.Timeout;
+  /** The team section's source (set when team sync is wired in). */
+  teamView: () => TeamPanel | null = () => null;
 
   constructor(
     private readonly host: MeterHost,
@@ -47,6 +50,7 @@ export class StatusBar implements vscode.Disposable {
       now: new Date(),
       scanning: this.host.scanning,
       dataWarnings: this.host.ledger ? dataWarnings(this.host.ledger.diagnostics, this.host.warnings) : [],
+      team: this.teamView(),
     });
     if (view.text !== this.view?.text) this.changedAt = performance.now();
     this.view = view;
