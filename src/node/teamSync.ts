@@ -31,7 +31,6 @@ import {
 } from '../core/teamTotals';
 import type { UsageRecord } from '../core/usageRecord';
 import { writeFileAtomic } from './atomicWrite';
-import { exportOtlp } from './otlpExport';
 import { WriterLock } from './writerLock';
 
 export type SyncMode = 'agent-meter' | 'otlp';
@@ -92,6 +91,8 @@ const OUTBOX_FILE = 'team-outbox.json';
 const STATUS_FILE = 'team-status.json';
 const LOCK_FILE = 'team-outbox.lock';
 const OUTBOX_VERSION = 1;
+/** OTLP rows are ~4 KB of JSON each before gzip: smaller batches keep a receiver's body limit and parse time low. */
+const OTLP_BATCH_ROWS = 250;
 
 interface OutboxFile {
   version: number;
@@ -99,6 +100,15 @@ interface OutboxFile {
   timeZone: string;
   lastRev: number;
   rows: OutboxRow[];
+}
+
+/**
+ * The OpenTelemetry SDK is a bundle of its own (dist/otlpExport.js, ~0.5 MB), loaded only by those who use OTLP;
+ * from the sources (tests) it is the module itself.
+ */
+function loadOtlpExport(): typeof import('./otlpExport') {
+  const bundled = path.join(__dirname, 'otlpExport.js');
+  return fs.existsSync(bundled) ? (require(bundled) as typeof import('./otlpExport')) : (require('./otlpExport') as typeof import('./otlpExport'));
 }
 
 /** Salted short hash for names shared as 'hash': the same name gives the same id within one team, nothing more. */
@@ -330,7 +340,7 @@ export class TeamSync {
     const pending = pendingRows(state);
     if (pending.length === 0) return { ok: true, status: 204 };
     let last: SendOutcome = { ok: true, status: 204 };
-    let size = this.batchSize;
+    let size = this.options.config.mode === 'otlp' ? Math.min(this.batchSize, OTLP_BATCH_ROWS) : this.batchSize;
     for (let i = 0; i < pending.length; ) {
       const rows = pending.slice(i, i + size);
       if (!lock.stillHeld()) return { ok: false, retryable: true, message: 'the outbox lock was taken over' };
@@ -362,11 +372,11 @@ export class TeamSync {
     return last;
   }
 
-  private send(rows: SyncRow[], timeZone: string): Promise<SendOutcome> {
+  private async send(rows: SyncRow[], timeZone: string): Promise<SendOutcome> {
     const { config } = this.options;
     const timeoutMs = this.options.timeoutMs ?? 15_000;
     if (config.mode === 'otlp') {
-      return exportOtlp({
+      return loadOtlpExport().exportOtlp({
         endpoint: config.endpoint,
         headers: { authorization: `Bearer ${config.token}` },
         identity: { member: config.member, team: config.team, machine: config.machine },
@@ -374,6 +384,8 @@ export class TeamSync {
         rows,
         timeoutMs,
         clientVersion: this.options.clientVersion,
+        // OTLP JSON repeats every attribute on every point (~4 KB a row); gzip makes it ~50 times smaller.
+        compression: 'gzip',
       });
     }
     const batch: SyncBatch = {
