@@ -8,10 +8,15 @@ const watch = process.argv.includes('--watch');
 
 /** Node-side bundles: the VS Code extension host and the CLI share the same core. */
 const entries = [
-  { in: 'src/extension.ts', out: 'extension', external: ['vscode'] },
+  { in: 'src/extension.ts', out: 'extension', external: ['vscode', './otlpExport'] },
   // The `agent-meter` bin: a small entry for the calls that must be instant, and the full CLI it loads otherwise.
   { in: 'src/cli/entry.ts', out: 'cli', external: ['./main'], banner: '#!/usr/bin/env node' },
-  { in: 'src/cli/main.ts', out: 'cliMain', external: [] },
+  { in: 'src/cli/main.ts', out: 'cliMain', external: ['./serve', './otlpExport'] },
+  // Team sync's OTLP mode: the OpenTelemetry SDK, loaded on first use only (extension and CLI alike).
+  { in: 'src/node/otlpExport.ts', out: 'otlpExport', external: [] },
+  // `agent-meter serve`, the team server, loaded by the full CLI only for that command. Its database drivers stay
+  // packages (node-sqlite3-wasm finds its .wasm beside its own file; pg has an optional native binding).
+  { in: 'src/cli/serve.ts', out: 'serve', external: ['node-sqlite3-wasm', 'pg'] },
   // Worker threads for parallel cold scans; loaded from the same dist/ folder by extension and CLI.
   { in: 'src/node/scanWorker.ts', out: 'scanWorker', external: [] },
   // The budget panel's UI, loaded by the webview (a browser, no Node): script and style sheet.

@@ -4,6 +4,8 @@
 //   agent-meter watch       follow the logs; a line per change
 //   agent-meter statusline  a Claude Code statusLine command
 // Exit codes: 0 ok, 2 usage error (bad flag, missing dir, bad pricing file), 1 unexpected failure.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { contextOf } from '../core/liveTotals';
 import { localDate } from '../core/calendar';
@@ -28,6 +30,7 @@ Usage:
   agent-meter watch [options]        follow the logs and print a line per change (--json: one JSON object)
   agent-meter statusline [options]   Claude Code statusLine command: reads its JSON on stdin, prints one line
   agent-meter sync [options]         send this machine's totals to the team server (once)
+  agent-meter serve [options]        run the team server (agent-meter serve --help)
 
 Options for every command:
 ${sharedHelp()}
@@ -190,7 +193,8 @@ export async function main(argv: string[], handoff: { stdin?: string; report?: P
     else if (command === 'watch') await watchCommand(rest);
     else if (command === 'statusline') await statuslineCommand(rest, handoff.stdin);
     else if (command === 'sync') return await syncCommand(rest, help);
-    else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch or statusline)`);
+    else if (command === 'serve') return await loadServe().serveCommand(rest);
+    else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch, statusline, sync or serve)`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
@@ -200,6 +204,12 @@ export async function main(argv: string[], handoff: { stdin?: string; report?: P
     process.stderr.write(`agent-meter: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
+}
+
+/** The team server: its own bundle beside this one (it carries the database drivers), or the sources (tests). */
+function loadServe(): typeof import('./serve') {
+  const bundled = path.join(__dirname, 'serve.js');
+  return fs.existsSync(bundled) ? (require(bundled) as typeof import('./serve')) : (require('./serve') as typeof import('./serve'));
 }
 
 function isParseArgsError(err: unknown): boolean {
