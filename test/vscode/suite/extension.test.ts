@@ -20,6 +20,8 @@ interface Expectation {
   projects: string;
   /** Write measured figures here (the runner prints them). */
   resultsFile: string;
+  /** A real team server the runner started (SQLite), a member token and an admin token; team daily budget $0.01. */
+  team: { url: string; member: string; token: string; adminToken: string };
 }
 
 const EXTENSION_ID = 'agent-meter.agent-meter';
@@ -113,7 +115,15 @@ export function defineExtensionTests(): void {
     it('contributes every command under the "Agent Meter" category, and each one runs', async () => {
       const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string; category: string }[] } };
       const contributed = pkg.contributes.commands.map((c) => c.command).sort();
-      assert.deepEqual(contributed, ['agentMeter.exportReport', 'agentMeter.openPanel', 'agentMeter.showLog', 'agentMeter.showSessionCost']);
+      assert.deepEqual(contributed, [
+        'agentMeter.configureTeamSync',
+        'agentMeter.exportReport',
+        'agentMeter.openPanel',
+        'agentMeter.setTeamToken',
+        'agentMeter.showLog',
+        'agentMeter.showSessionCost',
+        'agentMeter.syncNow',
+      ]);
       assert.ok(pkg.contributes.commands.every((c) => c.category === 'Agent Meter'));
       const registered = new Set(await vscode.commands.getCommands(true));
       for (const c of contributed) assert.ok(registered.has(c), `${c} is not registered`);
@@ -181,6 +191,54 @@ export function defineExtensionTests(): void {
       }
       const back = await until('the session view again', () => api.statusBar()?.text.includes('ctx') && api.statusBar()?.background === 'none' && api.statusBar());
       assert.equal(back.text, `$(pulse) $0.72 · ${APPENDED_FILL}`);
+    });
+
+    it('syncs to a real team server with the token from SecretStorage: exact totals, the team at stop in panel and status bar', async () => {
+      const config = vscode.workspace.getConfiguration('agentMeter');
+      const teamPanel = () => api.team();
+      assert.equal(teamPanel(), null, 'team sync is off until an endpoint is set');
+      await vscode.commands.executeCommand('agentMeter.setTeamToken', exp.team.token);
+      await config.update('teamSync.member', exp.team.member, vscode.ConfigurationTarget.Global);
+      await config.update('teamSync.endpoint', exp.team.url, vscode.ConfigurationTarget.Global);
+      try {
+        await until('the team section', () => (teamPanel()?.sync && teamPanel()!.sync !== 'no-token' && teamPanel()) || undefined);
+        const started = performance.now();
+        const result = await vscode.commands.executeCommand<{ ran: boolean; outcome?: { ok: boolean }; pendingRows: number; sentRows: number }>('agentMeter.syncNow');
+        results['syncNowMs'] = Math.round(performance.now() - started);
+        assert.ok(result?.ran, 'the pass ran');
+        assert.equal(result.outcome?.ok, true, JSON.stringify(result));
+        assert.equal(result.pendingRows, 0);
+        assert.ok(result.sentRows > 0);
+
+        // The server holds exactly what this machine's ledger says (the export is the local truth).
+        const localUri = vscode.Uri.file(path.join(exp.work, 'local.json'));
+        await vscode.commands.executeCommand('agentMeter.exportReport', localUri);
+        const local = JSON.parse(fs.readFileSync(localUri.fsPath, 'utf8')) as { totals: { costUsd: number; requests: number } };
+        const today = new Date().toISOString().slice(0, 10);
+        const from = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+        const res = await fetch(`${exp.team.url}/v1/team/summary?from=${from}&to=${today}`, { headers: { authorization: `Bearer ${exp.team.adminToken}` } });
+        const summary = (await res.json()) as { total: { costUsd: number; requests: number }; byMember: { key: string }[] };
+        assert.equal(summary.total.requests, local.totals.requests);
+        assert.ok(Math.abs(summary.total.costUsd - local.totals.costUsd) < 1e-6, `server ${summary.total.costUsd} vs local ${local.totals.costUsd}`);
+        assert.deepEqual(summary.byMember.map((g) => g.key), [exp.team.member]);
+
+        // The team's daily budget ($0.01) is long spent: the panel's team section and the status bar say so.
+        const stopped = await until('the team at stop', () => (teamPanel()?.team?.level === 'stop' && teamPanel()) || undefined);
+        assert.equal(stopped.sync, 'ok');
+        assert.equal(stopped.team!.periods.find((p) => p.period === 'daily')?.limitUsd, 0.01);
+        await until('the error background', () => api.statusBar()?.background === 'error');
+        await vscode.commands.executeCommand('agentMeter.openPanel');
+        const snapshot = await until('a snapshot with the team', () => (api.panel().lastSnapshot?.team?.team && api.panel().lastSnapshot) || undefined);
+        assert.equal(snapshot.team!.team!.level, 'stop');
+        assert.equal(snapshot.team!.endpoint, exp.team.url);
+
+        // The token lives in SecretStorage only, never in settings.
+        assert.ok(!JSON.stringify(config).includes(exp.team.token));
+      } finally {
+        await config.update('teamSync.endpoint', undefined, vscode.ConfigurationTarget.Global);
+        await config.update('teamSync.member', undefined, vscode.ConfigurationTarget.Global);
+      }
+      await until('team sync off again', () => teamPanel() === null);
     });
   });
 }
