@@ -73,6 +73,14 @@ export class Meter {
     this.attachLive();
   }
 
+  /** Ledgers loaded from the store so far: with the ledger's revision, it stamps the state of allRecords(). */
+  private loads = 0;
+
+  /** Changes whenever allRecords() may give something else (a cheap "anything new?" for the team outbox). */
+  changeStamp(): string {
+    return `${this.loads}:${this.ledger.revision}`;
+  }
+
   /**
    * Every counted request the store knows, under this meter's roots or others (the team outbox counts the machine,
    * not one command's roots: a `sync --claude-dir X` must not make the other folders' spend disappear).
@@ -107,6 +115,7 @@ export class Meter {
     const loaded = this.store.load((p) => this.inScope(p));
     this.ledger = loaded.ledger;
     this.foreign = loaded.foreign;
+    this.loads++;
     this.checkpoints = loaded.checkpoints;
     this.warnings.push(...loaded.warnings);
     this.hadSnapshot = fs.existsSync(this.store.snapshotPath) && loaded.warnings.length === 0;

@@ -72,6 +72,8 @@ export interface TeamSyncOptions {
   prices: PriceTable;
   /** The ledger's counted requests, read at the start of each pass. */
   records: () => Iterable<UsageRecord>;
+  /** Changes whenever records() would give something new; a pass with the same stamp skips recomputing the rows. */
+  changeStamp?: () => string;
   /** False while the ledger is still being read: a pass then waits (a half-read ledger looks like spend that went away). */
   ready?: () => boolean;
   clientVersion: string;
@@ -215,6 +217,8 @@ export class TeamSync {
   private stopped = false;
   private resendAll = false;
   private batchSize = MAX_ROWS_PER_BATCH;
+  /** The change stamp and time zone the outbox was last brought up to (this process). */
+  private refreshed: string | undefined;
   status: TeamSyncStatus = { state: 'never', pendingRows: 0, consecutiveFailures: 0 };
 
   constructor(private readonly options: TeamSyncOptions) {
@@ -324,9 +328,13 @@ export class TeamSync {
     }
   }
 
-  /** The outbox brought up to the ledger (in place). */
+  /** The outbox brought up to the ledger (in place); skipped when neither the ledger nor the zone changed. */
   private refresh(state: OutboxState): void {
     const { config } = this.options;
+    // The outbox's own last revision is part of the stamp: another process that changed (or deleted) it forces a
+    // recompute here.
+    const base = this.options.changeStamp ? `${this.options.changeStamp()} ${state.timeZone} ${state.target}` : undefined;
+    if (base !== undefined && `${base} ${state.lastRev}` === this.refreshed) return;
     const rows = teamRows(this.options.records(), this.options.prices, {
       timeZone: state.timeZone,
       shareRepo: config.shareRepo,
@@ -334,6 +342,7 @@ export class TeamSync {
       hash: (v) => nameHash(config.team, v),
     });
     updateOutbox(state, rows, this.now * 1000);
+    this.refreshed = base === undefined ? undefined : `${base} ${state.lastRev}`;
   }
 
   private async deliver(state: OutboxState, lock: WriterLock, file: string, result: SyncPassResult): Promise<SendOutcome> {

@@ -61,6 +61,11 @@ export class MeterHost implements vscode.Disposable {
     return this.liveMeter?.meter.allRecords() ?? [];
   }
 
+  /** Changes whenever records() would give something new. */
+  changeStamp(): string {
+    return `${this.generation}:${this.liveMeter?.meter.changeStamp() ?? ''}`;
+  }
+
   get live(): LiveTotals | undefined {
     return this.liveMeter?.meter.live;
   }

@@ -101,6 +101,7 @@ export class TeamSyncHost implements vscode.Disposable {
       },
       prices: this.meter.prices,
       records: () => this.meter.records(),
+      changeStamp: () => this.meter.changeStamp(),
       ready: () => !this.meter.scanning,
       clientVersion: this.clientVersion,
       intervalMs: s['teamSync.intervalSeconds'] * 1000,

@@ -50,6 +50,7 @@ export class Member {
       config: { member: this.name, machine: `${this.name}-laptop`, mode: 'agent-meter', shareRepo: 'name', shareBranch: 'name', timeZone: 'UTC', ...config },
       prices: new PriceTable(),
       records: () => this.meter.allRecords(),
+      changeStamp: () => this.meter.changeStamp(),
       clientVersion: 'test',
       timeoutMs: 2_000,
       retryBaseMs: 50,
