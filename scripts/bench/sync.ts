@@ -5,7 +5,6 @@
 // Sync Now). A script, not a test: figures go to the README.
 //
 //   npm run build && node --import tsx scripts/bench/sync.ts [--dir CORPUS_DIR] [--runs N]
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +13,7 @@ import { assistantLine } from '../../test/helpers/logLines';
 import { PriceTable } from '../../src/core/pricing';
 import { Meter } from '../../src/node/meter';
 import { TeamSync } from '../../src/node/teamSync';
+import { startServe } from '../../test/team/serveProcess.mjs';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string', default: path.join(os.tmpdir(), 'agent-meter-bench-s1-mb500-f1500') }, runs: { type: 'string', default: '10' } },
@@ -24,7 +24,6 @@ if (!fs.existsSync(path.join(dir, 'projects'))) {
   process.exit(2);
 }
 const runs = Number(values.runs);
-const cli = path.resolve('dist/cli.js');
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
@@ -32,22 +31,12 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-meter-bench-sync-'));
   const extra = path.join(dir, 'projects', '-bench-sync-appends');
   const db = `sqlite:${path.join(work, 'team.db')}`;
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db, '--time-zone', 'UTC'], { stdio: 'ignore' });
+  const server = await startServe(db);
+  const url = server.url;
   const meter = new Meter({ roots: [{ agent: 'claude-code', dir: fs.realpathSync(path.join(dir, 'projects')) }], stateDir: path.join(work, 'state'), workers: 0 });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {
-        if (i > 150) throw new Error('the team server did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const newToken = (who: string[]) => /amt_[A-Za-z0-9_-]+/.exec(execFileSync(process.execPath, [cli, 'serve', 'token', 'create', '--team', 'bench', ...who, '--db', db], { encoding: 'utf8' }))![0];
-    const token = newToken(['--member', 'bench@example.com']);
-    const admin = newToken(['--admin']);
+    const token = server.token('bench', ['--member', 'bench@example.com']);
+    const admin = server.token('bench', ['--admin']);
     meter.open();
     await meter.catchUp();
     const requests = meter.ledger.records.size;
@@ -101,7 +90,7 @@ async function main(): Promise<void> {
     console.log(`| append one request → in the server's summary (read + pass) | p50 ${percentile(latency, 50).toFixed(0)} ms, p95 ${percentile(latency, 95).toFixed(0)} ms |`);
   } finally {
     meter.close();
-    server.kill('SIGTERM');
+    server.stop();
     fs.rmSync(extra, { recursive: true, force: true });
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -4,21 +4,19 @@
 // summary API. No console errors or CSP violations allowed. Screenshots in light and dark go to test-output/ (or
 // `--out DIR`, e.g. docs/screenshots). Exit 0 pass, 1 fail.
 // Usage: node test/team/dashboardUi.mjs [--out DIR]   (after `npm run build` and `bash test/vscode/host/setup.sh`)
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../vscode/host/csHarness.mjs';
+import { startServe } from './serveProcess.mjs';
 
 const repo = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const outFlag = process.argv.indexOf('--out');
 const outDir = path.resolve(repo, outFlag > 0 ? process.argv[outFlag + 1] : 'test-output/screenshots');
-const cli = path.join(repo, 'dist', 'cli.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-meter-dashboard-'));
 const db = `sqlite:${path.join(work, 'team.db')}`;
-const port = 20000 + Math.floor(Math.random() * 20000);
-const url = `http://127.0.0.1:${port}`;
+let url = '';
 const TEAM = 'platform';
 
 function fail(message) {
@@ -26,7 +24,8 @@ function fail(message) {
   process.exitCode = 1;
 }
 
-const token = (who) => /amt_[A-Za-z0-9_-]+/.exec(execFileSync(process.execPath, [cli, 'serve', 'token', 'create', '--team', TEAM, ...who, '--db', db], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
+let server;
+const token = (who) => server.token(TEAM, who);
 
 async function call(method, pathname, bearer, body) {
   const res = await fetch(`${url}${pathname}`, {
@@ -58,17 +57,10 @@ function monthOfRows(seed, days, models, repos) {
   return rows;
 }
 
-const server = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--host', '127.0.0.1', '--db', db, '--time-zone', 'UTC'], { stdio: ['ignore', 'ignore', 'inherit'] });
 let browser;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      if (i > 150) throw new Error('the team server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await startServe(db);
+  url = server.url;
   const admin = token(['--admin']);
   const today = new Date();
   const days = [];
@@ -121,7 +113,7 @@ try {
   fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
 } finally {
   await browser?.close();
-  server.kill('SIGTERM');
+  server?.stop();
   fs.rmSync(work, { recursive: true, force: true });
 }
 if (!process.exitCode) console.log('dashboardUi: pass');

@@ -4,10 +4,11 @@
 // fixtures' truth.json (the real Claude Code's own total_cost_usd) plus `agent-meter report --json` for totals.
 // Exit code: 0 pass, 1 fail, 2 timeout. Prints the measured figures (activation, append → status bar latency).
 // Usage: node test/vscode/runTests.mjs   (after `npm run build` and `bash test/vscode/host/setup.sh`)
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServe } from '../team/serveProcess.mjs';
 import { prepareWorld } from './fixtureWorld.mjs';
 
 const repo = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -18,22 +19,9 @@ const expectFile = path.join(work, 'expect.json');
 
 // A real team server (SQLite in the throw-away world) for the team-sync test; tokens from its own CLI. The team's
 // daily budget is set below what the fixtures cost, so the panel and status bar must show the team at stop.
-const cli = path.join(repo, 'dist', 'cli.js');
-const teamDb = `sqlite:${path.join(work, 'team.db')}`;
-const teamPort = 20000 + Math.floor(Math.random() * 20000);
-const teamServer = spawn(process.execPath, [cli, 'serve', '--port', String(teamPort), '--host', '127.0.0.1', '--db', teamDb, '--time-zone', 'UTC'], { stdio: ['ignore', 'ignore', 'inherit'] });
-const teamUrl = `http://127.0.0.1:${teamPort}`;
-const newToken = (who) => /amt_[A-Za-z0-9_-]+/.exec(execFileSync(process.execPath, [cli, 'serve', 'token', 'create', '--team', 'acme', ...who, '--db', teamDb], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
-const team = { url: teamUrl, member: 'dev@example.com', token: newToken(['--member', 'dev@example.com']), adminToken: newToken(['--admin']) };
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${teamUrl}/healthz`)).ok) break;
-  } catch {
-    if (i > 150) throw new Error('runTests: the team server did not start');
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
-await fetch(`${teamUrl}/v1/admin/budgets`, {
+const teamServer = await startServe(`sqlite:${path.join(work, 'team.db')}`);
+const team = { url: teamServer.url, member: 'dev@example.com', token: teamServer.token('acme', ['--member', 'dev@example.com']), adminToken: teamServer.token('acme', ['--admin']) };
+await fetch(`${team.url}/v1/admin/budgets`, {
   method: 'PUT',
   headers: { authorization: `Bearer ${team.adminToken}`, 'content-type': 'application/json' },
   body: JSON.stringify({ scope: 'team', period: 'daily', amountUsd: 0.01 }),
@@ -61,7 +49,7 @@ const code = await new Promise((resolve) => {
   spawn(process.execPath, [runner, repo, path.join(repo, 'dist', 'test', 'suite.js'), path.join(work, 'ws')], { env, stdio: 'inherit' }).on('exit', (c) => resolve(c ?? 1));
 });
 
-teamServer.kill('SIGTERM');
+teamServer.stop();
 let failed = code !== 0;
 // "No errors in the extension host log": nothing at [error] level that names this extension or comes from its code.
 const log = fs.existsSync(extHostLog) ? fs.readFileSync(extHostLog, 'utf8') : '';
