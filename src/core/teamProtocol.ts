@@ -48,6 +48,11 @@ export const syncRowSchema = z
   .strict();
 export type SyncRow = z.infer<typeof syncRowSchema>;
 
+/** The key of a row within its (member, machine): the outbox's map key, and the server's for de-duplicating a batch. */
+export function rowKey(r: Pick<SyncRow, 'day' | 'agent' | 'model' | 'repo' | 'branch'>): string {
+  return `${r.day}\u0000${r.agent}\u0000${r.model}\u0000${r.repo}\u0000${r.branch}`;
+}
+
 export const syncBatchSchema = z
   .object({
     schema: z.literal(SYNC_SCHEMA_VERSION),
@@ -224,3 +229,12 @@ export type SendOutcome =
       retryAfterMs?: number;
       message: string;
     };
+
+/** Retry-After as delay-seconds or an HTTP-date, in ms from `nowMs` (both delivery paths read it). */
+export function retryAfterMs(header: string | null | undefined, nowMs: number): number | undefined {
+  if (header === undefined || header === null) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

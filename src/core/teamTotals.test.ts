@@ -8,11 +8,11 @@ import {
   pendingRows,
   repoName,
   retryDelayMs,
-  rowKey,
   teamRows,
   updateOutbox,
   type TeamRowOptions,
 } from './teamTotals';
+import { rowKey } from './teamProtocol';
 import type { UsageRecord } from './usageRecord';
 
 const prices = new PriceTable();

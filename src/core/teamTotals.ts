@@ -5,7 +5,7 @@
 // and the hash come in as parameters.
 import { localDateMemo } from './calendar';
 import { costOf, type PriceTable } from './pricing';
-import type { SyncRow } from './teamProtocol';
+import { rowKey, type SyncRow } from './teamProtocol';
 import type { UsageRecord } from './usageRecord';
 
 /** How a repo or branch name is shared: as is, as a salted hash, or not at all (''). */
@@ -22,11 +22,6 @@ export interface TeamRowOptions {
 
 /** A row without its revision: what the ledger says the key's totals are now. */
 export type RowTotals = Omit<SyncRow, 'rev'>;
-
-/** The outbox key of a row (member and machine are the outbox's own). */
-export function rowKey(r: Pick<SyncRow, 'day' | 'agent' | 'model' | 'repo' | 'branch'>): string {
-  return `${r.day}\u0000${r.agent}\u0000${r.model}\u0000${r.repo}\u0000${r.branch}`;
-}
 
 /** The last path segment of a project folder: a repo's name, never its full path (which names the user). */
 export function repoName(project: string | undefined): string {

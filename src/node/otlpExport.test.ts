@@ -6,7 +6,8 @@ import type { CaptureServer } from '../../test/otlp/captureServer';
 import { rowsFromOtlp } from '../core/otlpIngest';
 import { OTLP } from '../core/teamProtocol';
 import type { SyncRow } from '../core/teamProtocol';
-import { encodeOtlpRows, exportOtlp, otlpMetricsUrl, retryAfterMs } from './otlpExport';
+import { retryAfterMs } from '../core/teamProtocol';
+import { encodeOtlpRows, exportOtlp, otlpMetricsUrl } from './otlpExport';
 import type { OtlpExportOptions } from './otlpExport';
 
 const tokens = (input: number, output: number, cacheRead: number, cacheWrite5m: number, cacheWrite1h: number) => ({

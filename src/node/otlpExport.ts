@@ -29,7 +29,7 @@ import { AggregationTemporality, DataPointType, MeterProvider, MetricReader } fr
 import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import * as z from 'zod';
 import { identifierSchema, OTLP, syncRowSchema } from '../core/teamProtocol';
-import type { SendOutcome, SyncRow } from '../core/teamProtocol';
+import { retryAfterMs, type SendOutcome, type SyncRow } from '../core/teamProtocol';
 
 export interface OtlpExportOptions {
   /** Base URL; the POST goes to `${endpoint}/v1/metrics` unless it already ends with /v1/metrics. */
@@ -249,15 +249,6 @@ function parseAnswer(body: Buffer): z.infer<typeof answerSchema> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Retry-After as delay-seconds or an HTTP-date, in ms from now. */
-export function retryAfterMs(header: string | undefined, nowMs: number): number | undefined {
-  if (header === undefined) return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 function outcomeOfAnswer(status: number, retryAfter: string | undefined, body: Buffer): SendOutcome {

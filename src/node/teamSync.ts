@@ -12,6 +12,8 @@ import {
   MAX_ROWS_PER_BATCH,
   SYNC_SCHEMA_VERSION,
   budgetStatusSchema,
+  retryAfterMs,
+  rowKey,
   syncResponseSchema,
   type BudgetStatus,
   type SendOutcome,
@@ -151,26 +153,13 @@ function loadOutbox(file: string, target: string, timeZone: string): { state: Ou
   }
   if (!body || body.version !== OUTBOX_VERSION || !Array.isArray(body.rows)) return { state: emptyOutbox(target, timeZone) };
   const state: OutboxState = { target: body.target, timeZone: body.timeZone || timeZone, lastRev: body.lastRev || 0, rows: new Map() };
-  for (const r of body.rows) state.rows.set(rowKeyOf(r.row), r);
+  for (const r of body.rows) state.rows.set(rowKey(r.row), r);
   if (state.target !== target) {
     // Another server (or identity) knows none of these rows: everything is pending again, revisions keep growing.
     state.target = target;
     for (const r of state.rows.values()) r.ackedRev = 0;
   }
   return { state };
-}
-
-function rowKeyOf(r: SyncRow): string {
-  return `${r.day}\u0000${r.agent}\u0000${r.model}\u0000${r.repo}\u0000${r.branch}`;
-}
-
-/** Parses Retry-After (seconds or an HTTP date) into ms from now. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 /** One POST of Agent Meter's JSON batch. Statuses a retry can fix: 408, 429, 5xx and network failures. */

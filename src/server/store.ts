@@ -2,7 +2,7 @@
 // set-up, one server process) and PostgreSQL (postgresStore.ts, any number of stateless instances). Everything that
 // must hold across instances lives here: usage rows (highest revision wins, decided by the database in one
 // statement), budgets, team settings, tokens (hashes only), and the alerts already sent (a unique key is the dedupe).
-import type { BudgetPeriod, SyncRow } from '../core/teamProtocol';
+import { rowKey, type BudgetPeriod, type SyncRow } from '../core/teamProtocol';
 import type { BudgetRow, DaySpend } from './budgetPeriods';
 
 /** Whose rows these are: the team and member come from the token, the machine from the batch. */
@@ -87,9 +87,6 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
-
-/** The key of a usage row within its owner, for de-duplicating a batch. */
-export const rowKey = (r: SyncRow): string => JSON.stringify([r.day, r.agent, r.model, r.repo, r.branch]);
 
 /**
  * One row per key, the highest revision of each (a batch that names a key twice would otherwise make the
