@@ -2,7 +2,9 @@
 // block; `--fork-session` copies whole histories into a new file) share a key; among copies the largest usage wins
 // (a sidechain line can hold the stream's first snapshot, a later copy the final numbers), then the original over a
 // fork's copy. What each log file contributed is kept apart, so a file that was truncated or replaced can be
-// re-read and its contribution replaced (never added twice), and a deleted file keeps its records. Pure: no I/O.
+// re-read and its contribution replaced (never added twice), and a deleted file keeps its records. The records
+// themselves live in a columnar table (recordTable.ts); `records` reads like a Map of plain objects. Pure: no I/O.
+import { RecordTable, type TableImage } from './recordTable';
 import type { EstimateRecord, ParsedLine, RejectionReason, SessionEvent, UsageRecord } from './usageRecord';
 import { totalTokens } from './usageRecord';
 
@@ -34,7 +36,10 @@ type SessionMeta = Extract<SessionEvent, { kind: 'session-meta' }>;
 /** Everything one log file contributed. */
 export interface FileContribution {
   readonly path: string;
-  readonly records: Map<string, UsageRecord>;
+  /** The ledger's id for the file (its records' rows carry it). */
+  readonly id: number;
+  /** The rows of the table holding this file's copy of each response it logged. */
+  readonly rows: number[];
   readonly estimates: Map<string, EstimateRecord>;
   readonly compactions: Map<string, Compaction>;
   readonly apiErrors: Map<string, ApiError>;
@@ -44,10 +49,11 @@ export interface FileContribution {
   repaired: Record<string, number>;
 }
 
-function emptyContribution(path: string): FileContribution {
+function emptyContribution(path: string, id: number): FileContribution {
   return {
     path,
-    records: new Map(),
+    id,
+    rows: [],
     estimates: new Map(),
     compactions: new Map(),
     apiErrors: new Map(),
@@ -63,14 +69,41 @@ function emptyContribution(path: string): FileContribution {
  * original over a fork's copy, then (copies no log line tells apart) the smaller session id, so the result never
  * depends on the order files were read in.
  */
-function isBetterCopy(candidate: UsageRecord, current: UsageRecord): boolean {
+function isBetterCopy(candidate: UsageRecord, table: RecordTable, current: number): boolean {
   const a = totalTokens(candidate.tokens);
-  const b = totalTokens(current.tokens);
+  const b = table.totalTokens(current);
   if (a !== b) return a > b;
   const copyA = candidate.copied === true;
-  const copyB = current.copied === true;
+  const copyB = table.copied(current);
   if (copyA !== copyB) return copyB;
-  return candidate.sessionId < current.sessionId;
+  return candidate.sessionId < table.sessionId(current);
+}
+
+/** isBetterCopy between two stored rows. */
+function isBetterRow(table: RecordTable, candidate: number, current: number): boolean {
+  const a = table.totalTokens(candidate);
+  const b = table.totalTokens(current);
+  if (a !== b) return a > b;
+  const copyA = table.copied(candidate);
+  const copyB = table.copied(current);
+  if (copyA !== copyB) return copyB;
+  return table.sessionId(candidate) < table.sessionId(current);
+}
+
+/** The persisted form of a ledger's records (see Ledger.recordsImage). */
+export interface RecordsImage {
+  table: TableImage;
+  counted: number[];
+}
+
+/** The counted records, read like a Map (each value is a fresh object; change the ledger through `add`). */
+export interface RecordView extends Iterable<[string, UsageRecord]> {
+  readonly size: number;
+  get(key: string): UsageRecord | undefined;
+  has(key: string): boolean;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<UsageRecord>;
+  entries(): IterableIterator<[string, UsageRecord]>;
 }
 
 /** What the log reader feeds: the ledger itself, or the store's journal recorder in front of it. */
@@ -98,8 +131,11 @@ export interface LedgerListener {
 export class Ledger implements LedgerSink {
   /** Live views subscribe here (one listener is enough: the live totals). */
   listener: LedgerListener | undefined;
+  private table = new RecordTable();
+  /** The row of the counted copy of each response, by key. */
+  private readonly counted = new Map<string, number>();
   /** The counted copy of each response. */
-  readonly records = new Map<string, UsageRecord>();
+  readonly records: RecordView = recordView(() => this.table, this.counted);
   readonly estimates = new Map<string, EstimateRecord>();
   readonly compactions = new Map<string, Compaction>();
   readonly apiErrors = new Map<string, ApiError>();
@@ -107,14 +143,60 @@ export class Ledger implements LedgerSink {
   /** Folders and files that could not be read in the latest pass (replaced by each full listing). */
   unreadable: { path: string; error: string }[] = [];
   private readonly files = new Map<string, FileContribution>();
+  private nextFileId = 0;
   /** Bumped on every change; views cache on it. */
   revision = 0;
 
   /** The contribution of one file, created on first use. */
   file(path: string): FileContribution {
     let f = this.files.get(path);
-    if (!f) this.files.set(path, (f = emptyContribution(path)));
+    if (!f) this.files.set(path, (f = emptyContribution(path, this.nextFileId++)));
     return f;
+  }
+
+  /** Nothing counted and no file known yet. */
+  get isEmpty(): boolean {
+    return this.files.size === 0 && this.counted.size === 0;
+  }
+
+  /** The records as persisted (ledgerStore): the table and the counted row of each response. */
+  recordsImage(): RecordsImage {
+    return { table: this.table.image(), counted: [...this.counted.values()] };
+  }
+
+  /**
+   * Takes over records persisted by recordsImage() (this ledger must have none yet); `paths` names the file of each
+   * file id in the table. Throws when the image does not hold together (the store is then rebuilt).
+   */
+  restoreRecords(image: RecordsImage, paths: Map<number, string>): void {
+    if (this.counted.size > 0 || this.files.size > 0) throw new Error('records can only be restored into an empty ledger');
+    const table = new RecordTable(image.table);
+    const byId = new Map<number, FileContribution>();
+    for (const row of table.liveRows()) {
+      const id = table.file(row);
+      let f = byId.get(id);
+      if (!f) {
+        const path = paths.get(id);
+        if (path === undefined) throw new Error(`ledger records name an unknown file (${id})`);
+        byId.set(id, (f = emptyContribution(path, id)));
+        this.files.set(path, f);
+        this.nextFileId = Math.max(this.nextFileId, id + 1);
+      }
+      f.rows.push(row);
+    }
+    for (const row of image.counted) {
+      const key = table.key(row);
+      if (key === undefined) throw new Error(`ledger records count a free row (${row})`);
+      this.counted.set(key, row);
+    }
+    this.table = table;
+    this.revision++;
+    this.listener?.reset();
+  }
+
+  /** The copies of responses that one file logged (counted or not). */
+  *recordsOf(f: FileContribution): IterableIterator<UsageRecord> {
+    for (const row of f.rows) yield this.table.get(row);
   }
 
   touchFile(path: string): void {
@@ -162,22 +244,44 @@ export class Ledger implements LedgerSink {
   }
 
   private addRecord(f: FileContribution, record: UsageRecord): void {
-    const mine = f.records.get(record.key);
-    if (mine) {
-      if (!isBetterCopy(record, mine)) {
+    const t = this.table;
+    const counted = this.counted.get(record.key);
+    const mine = counted === undefined ? -1 : t.copyIn(counted, f.id);
+    if (mine !== -1) {
+      if (!isBetterCopy(record, t, mine)) {
         // Codex logs the window on the token_count line that follows its token_usage_record twin.
-        mine.contextWindow ??= record.contextWindow;
+        if (record.contextWindow !== undefined && t.contextWindow(mine) === undefined) t.setContextWindow(mine, record.contextWindow);
         return;
       }
-      record.contextWindow ??= mine.contextWindow;
+      record.contextWindow ??= t.contextWindow(mine);
+      if (mine === counted) {
+        const removed = this.listener ? t.get(mine) : undefined;
+        t.write(mine, record);
+        this.revision++;
+        this.listener?.counted(record, removed);
+        return;
+      }
+      const better = isBetterCopy(record, t, counted!);
+      t.write(mine, record);
+      if (better) this.count(record, mine, counted);
+      return;
     }
-    f.records.set(record.key, record);
-    const counted = this.records.get(record.key);
-    if (!counted || counted === mine || isBetterCopy(record, counted)) {
-      this.records.set(record.key, record);
-      this.revision++;
-      this.listener?.counted(record, counted);
+    const row = t.add(record, f.id);
+    f.rows.push(row);
+    if (counted === undefined) {
+      this.count(record, row, undefined);
+      return;
     }
+    t.joinRing(counted, row);
+    if (isBetterCopy(record, t, counted)) this.count(record, row, counted);
+  }
+
+  /** Makes `row` (holding `record`) the counted copy of its response in place of `previous`. */
+  private count(record: UsageRecord, row: number, previous: number | undefined): void {
+    const removed = this.listener && previous !== undefined ? this.table.get(previous) : undefined;
+    this.counted.set(record.key, row);
+    this.revision++;
+    this.listener?.counted(record, removed);
   }
 
   /** True when `value` is new to the ledger (not just to this file). */
@@ -218,17 +322,20 @@ export class Ledger implements LedgerSink {
     if (!f) return;
     this.files.delete(path);
     this.revision++;
-    const others = [...this.files.values()];
-    for (const [key, r] of f.records) {
-      if (this.records.get(key) !== r) continue;
-      let best: UsageRecord | undefined;
-      for (const o of others) {
-        const c = o.records.get(key);
-        if (c && (!best || isBetterCopy(c, best))) best = c;
+    const t = this.table;
+    for (const row of f.rows) {
+      const key = t.key(row);
+      const other = t.release(row);
+      if (this.counted.get(key) !== row) continue;
+      if (other === -1) {
+        this.counted.delete(key);
+        continue;
       }
-      if (best) this.records.set(key, best);
-      else this.records.delete(key);
+      let best = other;
+      for (let r = t.nextCopy(other); r !== other; r = t.nextCopy(r)) if (isBetterRow(t, r, best)) best = r;
+      this.counted.set(key, best);
     }
+    const others = [...this.files.values()];
     const fallBack = <T>(mine: Map<string, T>, all: Map<string, T>, pick: (o: FileContribution) => Map<string, T>) => {
       for (const [key, v] of mine) {
         if (all.get(key) !== v) continue;
@@ -262,4 +369,29 @@ export class Ledger implements LedgerSink {
     d.unreadable = [...this.unreadable];
     return d;
   }
+}
+
+function recordView(tableOf: () => RecordTable, counted: Map<string, number>): RecordView {
+  function* values(): IterableIterator<UsageRecord> {
+    const table = tableOf();
+    for (const row of counted.values()) yield table.get(row);
+  }
+  function* entries(): IterableIterator<[string, UsageRecord]> {
+    const table = tableOf();
+    for (const [key, row] of counted) yield [key, table.get(row)];
+  }
+  return {
+    get size() {
+      return counted.size;
+    },
+    get: (key) => {
+      const row = counted.get(key);
+      return row === undefined ? undefined : tableOf().get(row);
+    },
+    has: (key) => counted.has(key),
+    keys: () => counted.keys(),
+    values,
+    entries,
+    [Symbol.iterator]: entries,
+  };
 }

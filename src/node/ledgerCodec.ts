@@ -138,10 +138,10 @@ export function decodeItem(it: Item, s: StringCodec): ParsedLine {
 }
 
 /** Encodes everything a file contributed (for the snapshot): the same ops a fresh read would produce, deduped. */
-export function encodeContribution(f: FileContribution, s: StringCodec): Omit<FileOps, 'path'> {
+export function encodeContribution(f: FileContribution, records: Iterable<UsageRecord>, s: StringCodec): Omit<FileOps, 'path'> {
   const items: Item[] = [];
   for (const m of f.sessionMeta) items.push(encodeEvent(m, s));
-  for (const r of f.records.values()) items.push(encodeRecord(r, s));
+  for (const r of records) items.push(encodeRecord(r, s));
   for (const c of f.compactions.values()) items.push(encodeEvent(c, s));
   for (const e of f.estimates.values()) items.push(encodeEstimate(e, s));
   for (const x of f.apiErrors.values()) items.push(encodeEvent(x, s));
