@@ -2,6 +2,10 @@
 // seen, and history survives the agents deleting their logs. Layout:
 //   snapshot.jsonl every file's contribution + checkpoint, one line per file after a header line, the string table
 //                  on the last line; written at compaction (temp file + rename), read and applied line by line;
+//                  its records are not in it but in the records file the header names:
+//   records-<g>.bin the ledgers' record tables (recordTable.ts) as they are in memory: a JSON header (keys,
+//                  timestamps, strings, counted rows, file ids), then the column blocks as raw bytes. Written
+//                  before the snapshot that names it, so a crash in between leaves the old pair intact;
 //   journal.jsonl  one line per flush: the ops each read fed the ledger + the files' new checkpoints. A line is
 //                  self-contained (ops and the checkpoint they reach), so a torn last line loses only bytes that
 //                  will be read again from the logs. Lines carry the snapshot generation they extend;
@@ -9,19 +13,23 @@
 // A store that cannot be read, or is of another version, is rebuilt from the logs with a warning, never a crash.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Ledger } from '../core/ledger';
+import { Ledger, type RecordsImage } from '../core/ledger';
+import { RecordTable } from '../core/recordTable';
 import { applyOps, encodeContribution, inlineStrings, tableStrings, type FileOps, type Item } from './ledgerCodec';
 import type { FileCheckpoint } from './logReader';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic, writeFileAtomicWith } from './atomicWrite';
+import { readRecordsFile, writeRecordsFile, type StoredTable } from './recordsFile';
 
 export const STORE_FORMAT = 'agent-meter-ledger';
-export const STORE_VERSION = 2;
+export const STORE_VERSION = 3;
 
 interface SnapshotHeader {
   format: typeof STORE_FORMAT;
   version: number;
   generation: number;
   savedAt: string;
+  /** The records file of this generation (in the same folder). */
+  records: string;
 }
 
 interface SnapshotEntry {
@@ -159,6 +167,7 @@ export class LedgerStore {
     const codec = tableStrings(strings as string[]);
     let header: Partial<SnapshotHeader> | undefined;
     let problem: string | undefined;
+    let recordsBytes = 0;
     try {
       forEachLine(fd, 0, tableStart, (line) => {
         if (problem) return;
@@ -166,7 +175,14 @@ export class LedgerStore {
           header = JSON.parse(line) as Partial<SnapshotHeader>;
           if (header.format !== STORE_FORMAT || header.version !== STORE_VERSION) {
             problem = `ledger store is of another format or version (${String(header.version)}); rebuilding from the logs`;
-          } else if (typeof header.generation !== 'number') problem = corrupt;
+          } else if (typeof header.generation !== 'number' || typeof header.records !== 'string' || !RECORDS_FILE.test(header.records)) {
+            problem = corrupt;
+          } else {
+            // Records first: the entries' events then land in the files the records restored.
+            const recordsPath = path.join(this.dir, header.records);
+            for (const t of readRecordsFile(recordsPath)) restoreTable(t, target);
+            recordsBytes = fs.statSync(recordsPath).size;
+          }
           return;
         }
         const f = JSON.parse(line) as SnapshotEntry;
@@ -179,7 +195,7 @@ export class LedgerStore {
     if (problem) return problem;
     if (!header) return corrupt;
     this.generation = header.generation!;
-    this.snapshotBytes = size;
+    this.snapshotBytes = size + recordsBytes;
     return undefined;
   }
 
@@ -203,50 +219,85 @@ export class LedgerStore {
   }
 
   /**
-   * Writes the ledgers as a new snapshot generation and starts an empty journal (writer only). The snapshot is
-   * written file by file (the string table last), never held whole in memory.
+   * Writes the ledgers as a new snapshot generation and starts an empty journal (writer only): the records file
+   * first, then the snapshot naming it, file by file (the string table last), never held whole in memory.
    */
   compact(ledgers: Ledger[], checkpoints: Map<string, FileCheckpoint>): void {
     const codec = tableStrings();
     const generation = this.generation + 1;
-    const tmp = `${this.snapshotPath}.tmp-${process.pid}`;
-    const fd = fs.openSync(tmp, 'w');
-    let bytes = 0;
-    let pending: string[] = [];
-    let pendingBytes = 0;
-    const write = (text: string) => {
-      pending.push(text);
-      pendingBytes += text.length;
-      if (pendingBytes > 1 << 20) flush();
-    };
-    const flush = () => {
-      const chunk = pending.join('');
-      fs.writeSync(fd, chunk);
-      bytes += Buffer.byteLength(chunk);
-      pending = [];
-      pendingBytes = 0;
-    };
-    try {
-      const header: SnapshotHeader = { format: STORE_FORMAT, version: STORE_VERSION, generation, savedAt: new Date().toISOString() };
+    const records = `records-${generation}.bin`;
+    writeRecordsFile(
+      path.join(this.dir, records),
+      ledgers.map((l) => ({ records: l.recordsImage(), files: new Map([...l.fileContributions()].map((f) => [f.id, f.path])) })),
+    );
+    let bytes = fs.statSync(path.join(this.dir, records)).size;
+    writeFileAtomicWith(this.snapshotPath, (fd) => {
+      let pending: string[] = [];
+      let pendingBytes = 0;
+      const flush = () => {
+        const chunk = pending.join('');
+        fs.writeSync(fd, chunk);
+        bytes += Buffer.byteLength(chunk);
+        pending = [];
+        pendingBytes = 0;
+      };
+      const write = (text: string) => {
+        pending.push(text);
+        pendingBytes += text.length;
+        if (pendingBytes > 1 << 20) flush();
+      };
+      const header: SnapshotHeader = { format: STORE_FORMAT, version: STORE_VERSION, generation, savedAt: new Date().toISOString(), records };
       write(`${JSON.stringify(header)}\n`);
       for (const ledger of ledgers) {
         for (const f of ledger.fileContributions()) {
-          const entry: SnapshotEntry = { path: f.path, cp: checkpoints.get(f.path) ?? null, ...encodeContribution(f, codec) };
+          const entry: SnapshotEntry = { path: f.path, cp: checkpoints.get(f.path) ?? null, ...encodeContribution(f, [], codec) };
           write(`${JSON.stringify(entry)}\n`);
         }
       }
       write(`${JSON.stringify({ strings: codec.table })}\n`);
       flush();
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.snapshotPath);
+    });
     // Old journal lines carry the previous generation and are ignored from here on; empty it anyway.
     writeFileAtomic(this.journalPath, '');
     this.generation = generation;
     this.snapshotBytes = bytes;
     this.journalBytes = 0;
+    this.dropOldRecords(generation);
+  }
+
+  /** Removes records files older than the previous generation (a reader may still be loading that one). */
+  private dropOldRecords(generation: number): void {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = RECORDS_FILE.exec(name);
+      if (m && Number(m[1]) < generation - 1) fs.rmSync(path.join(this.dir, name), { force: true });
+    }
+  }
+}
+
+const RECORDS_FILE = /^records-(\d+)\.bin$/;
+
+/**
+ * Puts a stored table's records into the ledgers its files belong to: taken over whole when they all go to one
+ * ledger that has none yet (every load of an unchanged scope), else added row by row (the ledger picks among copies).
+ */
+function restoreTable(t: StoredTable, target: (p: string) => Ledger): void {
+  const ledgers = new Set([...t.files.values()].map(target));
+  const only = ledgers.size === 1 ? [...ledgers][0]! : undefined;
+  if (only?.isEmpty) {
+    only.restoreRecords(t.records, t.files);
+    return;
+  }
+  const table = new RecordTable(t.records.table);
+  for (const row of table.liveRows()) {
+    const file = t.files.get(table.file(row));
+    if (file === undefined) throw new Error('ledger records name an unknown file');
+    target(file).add(file, { kind: 'usage', record: table.get(row) });
   }
 }
 

@@ -234,6 +234,69 @@ describe('the store', () => {
     again.close();
   });
 
+  it('rebuilds from the logs when the records file is damaged or gone', async () => {
+    await seed();
+    const ledgerDir = path.join(stateDir, 'ledger');
+    const records = fs.readdirSync(ledgerDir).find((n) => /^records-\d+\.bin$/.test(n));
+    assert.ok(records, 'a records file beside the snapshot');
+    const file = path.join(ledgerDir, records);
+    fs.truncateSync(file, fs.statSync(file).size - 100);
+    const cut = meter();
+    cut.open();
+    assert.match(cut.warnings.join('\n'), /corrupt; rebuilding from the logs/);
+    assert.equal(cut.ledger.records.size, 0);
+    cut.close();
+    fs.rmSync(file);
+    const gone = meter();
+    gone.open();
+    assert.match(gone.warnings.join('\n'), /corrupt; rebuilding from the logs/);
+    await gone.catchUp();
+    assert.equal(inputOf(gone), 7);
+    gone.close();
+  });
+
+  it('restores the ledger it stored, copies and all, and goes on choosing among them after a restart', async () => {
+    // One response in two files: the sidechain copy holds the stream's first snapshot (less usage), the main file
+    // the final numbers. The store must keep both copies, so that when the better file is truncated, the other
+    // copy counts again.
+    fs.writeFileSync(path.join(projectDir, 's-1.jsonl'), line('a', 5) + line('b', 2));
+    fs.writeFileSync(path.join(projectDir, 's-2.jsonl'), line('a', 3, 's-2') + line('c', 4, 's-2'));
+    const first = meter();
+    first.open();
+    await first.catchUp();
+    const before = [...first.ledger.records.entries()].sort(([x], [y]) => (x < y ? -1 : 1));
+    first.close();
+    assert.equal(inputOf(first), 5 + 2 + 4);
+
+    const warm = meter();
+    warm.open();
+    assert.deepEqual(warm.warnings, []);
+    assert.deepEqual([...warm.ledger.records.entries()].sort(([x], [y]) => (x < y ? -1 : 1)), before);
+    fs.writeFileSync(path.join(projectDir, 's-1.jsonl'), line('b', 2)); // rewritten without `a`
+    await warm.catchUp();
+    assert.equal(inputOf(warm), 3 + 2 + 4, 'the other file’s copy of `a` counts now');
+    assert.equal(warm.ledger.records.get('a:req_a')?.sessionId, 's-2');
+    warm.close();
+  });
+
+  it('splits one stored table between the roots asked about and the others', async () => {
+    const otherDir = path.join(tmp, 'other');
+    fs.mkdirSync(path.join(otherDir, 'projects', 'p'), { recursive: true });
+    fs.writeFileSync(path.join(otherDir, 'projects', 'p', 'x.jsonl'), line('z', 1000, 'x'));
+    fs.writeFileSync(path.join(projectDir, 's-1.jsonl'), line('a', 1) + line('b', 2));
+    const both = new Meter({ roots: sourceRoots({ claudeDirs: [claudeDir, otherDir], codexDirs: [] }), stateDir, workers: 0 });
+    both.open();
+    await both.catchUp();
+    assert.equal(inputOf(both), 1003);
+    both.close();
+    const narrow = meter();
+    narrow.open();
+    assert.deepEqual(narrow.warnings, []);
+    assert.equal(inputOf(narrow), 3);
+    assert.deepEqual([...narrow.allRecords()].map((r) => r.tokens.input).sort((a, b) => a - b), [1, 2, 1000]);
+    narrow.close();
+  });
+
   it('keeps history of other roots when a narrower run writes the store', async () => {
     await seed();
     const otherDir = path.join(tmp, 'other');
