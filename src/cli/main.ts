@@ -14,6 +14,7 @@ import { listLogFiles, type LogFile } from '../node/logFiles';
 import { Meter } from '../node/meter';
 import { LiveMeter } from '../node/liveMeter';
 import { logFingerprint, readView, reportCacheKey, writeView } from '../node/viewCache';
+import { capYoungGeneration } from '../node/youngGeneration';
 import { isDateFlag, SHARED_OPTIONS, sharedHelp } from './optionSpecs';
 import { setupFrom, UsageError } from './options';
 import { reportJson } from '../core/reportJson';
@@ -189,6 +190,8 @@ export async function main(argv: string[], handoff: { stdin?: string; report?: P
       process.stdout.write(`${VERSION}\n`);
       return 0;
     }
+    // The commands that may scan a whole history cap their young generation (see youngGeneration.ts).
+    if (command === 'report' || command === 'watch' || command === 'sync') capYoungGeneration();
     if (command === 'report') await report(rest, handoff.report);
     else if (command === 'watch') await watchCommand(rest);
     else if (command === 'statusline') await statuslineCommand(rest, handoff.stdin);
