@@ -67,6 +67,8 @@ export class LedgerStore {
   private generation = 0;
   private journalBytes = 0;
   private snapshotBytes = 0;
+  /** The snapshot loaded is of an older version that is still read: write the current one at the next chance. */
+  private upgrade = false;
 
   constructor(readonly dir: string) {
     this.snapshotPath = path.join(dir, 'snapshot.jsonl');
@@ -95,6 +97,7 @@ export class LedgerStore {
     this.generation = 0;
     this.journalBytes = 0;
     this.snapshotBytes = 0;
+    this.upgrade = false;
 
     let fd: number | undefined;
     try {
@@ -173,9 +176,15 @@ export class LedgerStore {
         if (problem) return;
         if (!header) {
           header = JSON.parse(line) as Partial<SnapshotHeader>;
-          if (header.format !== STORE_FORMAT || header.version !== STORE_VERSION) {
+          if (header.format !== STORE_FORMAT || (header.version !== STORE_VERSION && header.version !== 2)) {
             problem = `ledger store is of another format or version (${String(header.version)}); rebuilding from the logs`;
-          } else if (typeof header.generation !== 'number' || typeof header.records !== 'string' || !RECORDS_FILE.test(header.records)) {
+          } else if (typeof header.generation !== 'number') {
+            problem = corrupt;
+          } else if (header.version === 2) {
+            // Version 2 kept the records in the snapshot's entries (applied below); the writer's next pass writes 3.
+            // Read, not rebuilt: a rebuild would lose the history of logs the agents have deleted since.
+            this.upgrade = true;
+          } else if (typeof header.records !== 'string' || !RECORDS_FILE.test(header.records)) {
             problem = corrupt;
           } else {
             // Records first: the entries' events then land in the files the records restored.
@@ -215,7 +224,7 @@ export class LedgerStore {
   }
 
   shouldCompact(): boolean {
-    return this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > this.snapshotBytes / 4;
+    return this.upgrade || this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > this.snapshotBytes / 4;
   }
 
   /**
@@ -262,6 +271,7 @@ export class LedgerStore {
     this.generation = generation;
     this.snapshotBytes = bytes;
     this.journalBytes = 0;
+    this.upgrade = false;
     this.dropOldRecords(generation);
   }
 

@@ -297,6 +297,30 @@ describe('the store', () => {
     narrow.close();
   });
 
+  it('reads a version 2 store instead of rebuilding it (the history of deleted logs stays), then writes version 3', async () => {
+    // Written by the previous release from the real-CLI fixture e-subagent, whose logs are gone here.
+    const ledgerDir = path.join(stateDir, 'ledger');
+    fs.mkdirSync(ledgerDir, { recursive: true });
+    const v2 = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'store-v2', 'snapshot.jsonl'), 'utf8');
+    fs.writeFileSync(path.join(ledgerDir, 'snapshot.jsonl'), v2.replaceAll('@CLAUDE_DIR@', claudeDir));
+    const tokens = (m: Meter) => [...m.ledger.records.values()].reduce((a, r) => a + r.tokens.input + r.tokens.output + r.tokens.cacheRead + r.tokens.cacheWrite5m, 0);
+    const old = meter();
+    old.open();
+    assert.deepEqual(old.warnings, []);
+    assert.equal(old.ledger.records.size, 4);
+    await old.catchUp(); // the writer's pass: the logs are gone (kept as deleted), the store is rewritten
+    assert.equal(tokens(old), 3300 + 275 + 35300 + 9530);
+    old.close();
+    assert.match(fs.readFileSync(path.join(ledgerDir, 'snapshot.jsonl'), 'utf8'), new RegExp(`"version":${STORE_VERSION}`));
+    assert.ok(fs.readdirSync(ledgerDir).some((n) => /^records-\d+\.bin$/.test(n)));
+    const again = meter();
+    again.open();
+    assert.deepEqual(again.warnings, []);
+    assert.equal(again.ledger.records.size, 4);
+    assert.equal(tokens(again), 3300 + 275 + 35300 + 9530);
+    again.close();
+  });
+
   it('keeps history of other roots when a narrower run writes the store', async () => {
     await seed();
     const otherDir = path.join(tmp, 'other');
