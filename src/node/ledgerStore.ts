@@ -19,6 +19,7 @@ import { applyOps, encodeContribution, inlineStrings, tableStrings, type FileOps
 import type { FileCheckpoint } from './logReader';
 import { writeFileAtomic, writeFileAtomicWith } from './atomicWrite';
 import { readRecordsFile, writeRecordsFile, type StoredTable } from './recordsFile';
+import { heapCheckpoint } from './youngGeneration';
 
 export const STORE_FORMAT = 'agent-meter-ledger';
 export const STORE_VERSION = 3;
@@ -194,6 +195,7 @@ export class LedgerStore {
           }
           return;
         }
+        heapCheckpoint();
         const f = JSON.parse(line) as SnapshotEntry;
         applyOps({ path: f.path, lines: f.lines, repaired: f.repaired, items: f.items }, target(f.path), codec);
         if (f.cp) checkpoints.set(f.path, f.cp);

@@ -14,6 +14,7 @@ import type { LedgerSink } from '../core/ledger';
 import type { AgentKind } from '../core/usageRecord';
 import { errorCode, listLogFiles, type LogFile } from './logFiles';
 import type { SourceRoot } from './sourcePaths';
+import { heapCheckpoint } from './youngGeneration';
 
 const CHUNK_BYTES = 1 << 20;
 /** Longer lines are skipped (counted) without being buffered: memory stays bounded on a runaway line. */
@@ -344,6 +345,7 @@ export async function readLogFile(
       }
       offset += bytesRead;
       if (skippingLongLine) consumed = offset;
+      heapCheckpoint();
       // A huge file must not hold an editor's event loop for long.
       if (++chunks % YIELD_EVERY_CHUNKS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import type { RecordsImage } from '../core/ledger';
 import { TABLE_BLOCK } from '../core/recordTable';
 import { writeFileAtomicWith } from './atomicWrite';
+import { heapCheckpoint } from './youngGeneration';
 
 const MAGIC = 'AMRECS02';
 /** Length of a missing string (the key and timestamp of a free row). */
@@ -102,6 +103,7 @@ export function readRecordsFile(file: string): StoredTable[] {
       const keys: (string | null)[] = [];
       const stamps: (string | null)[] = [];
       for (let b = 0; b < h.blocks; b++) {
+        heapCheckpoint();
         const n = new Float64Array(TABLE_BLOCK.nums);
         offset = readExactly(fd, bytesOf(n), offset);
         const i = new Int32Array(TABLE_BLOCK.ints);
