@@ -70,24 +70,21 @@ function emptyContribution(path: string, id: number): FileContribution {
  * depends on the order files were read in.
  */
 function isBetterCopy(candidate: UsageRecord, table: RecordTable, current: number): boolean {
-  const a = totalTokens(candidate.tokens);
-  const b = table.totalTokens(current);
-  if (a !== b) return a > b;
-  const copyA = candidate.copied === true;
-  const copyB = table.copied(current);
-  if (copyA !== copyB) return copyB;
-  return candidate.sessionId < table.sessionId(current);
+  return prefers(totalTokens(candidate.tokens), candidate.copied === true, candidate.sessionId, table, current);
 }
 
 /** isBetterCopy between two stored rows. */
 function isBetterRow(table: RecordTable, candidate: number, current: number): boolean {
-  const a = table.totalTokens(candidate);
-  const b = table.totalTokens(current);
-  if (a !== b) return a > b;
-  const copyA = table.copied(candidate);
-  const copyB = table.copied(current);
-  if (copyA !== copyB) return copyB;
-  return table.sessionId(candidate) < table.sessionId(current);
+  return prefers(table.totalTokens(candidate), table.copied(candidate), table.sessionId(candidate), table, current);
+}
+
+/** The rule of isBetterCopy, for a copy with these tokens, fork flag and session against row `current`. */
+function prefers(tokens: number, copied: boolean, sessionId: string, table: RecordTable, current: number): boolean {
+  const other = table.totalTokens(current);
+  if (tokens !== other) return tokens > other;
+  const otherCopied = table.copied(current);
+  if (copied !== otherCopied) return otherCopied;
+  return sessionId < table.sessionId(current);
 }
 
 /** The persisted form of a ledger's records (see Ledger.recordsImage). */
@@ -169,7 +166,7 @@ export class Ledger implements LedgerSink {
    * file id in the table. Throws when the image does not hold together (the store is then rebuilt).
    */
   restoreRecords(image: RecordsImage, paths: Map<number, string>): void {
-    if (this.counted.size > 0 || this.files.size > 0) throw new Error('records can only be restored into an empty ledger');
+    if (!this.isEmpty) throw new Error('records can only be restored into an empty ledger');
     const table = new RecordTable(image.table);
     const byId = new Map<number, FileContribution>();
     for (const row of table.liveRows()) {
@@ -324,7 +321,7 @@ export class Ledger implements LedgerSink {
     this.revision++;
     const t = this.table;
     for (const row of f.rows) {
-      const key = t.key(row);
+      const key = t.key(row)!;
       const other = t.release(row);
       if (this.counted.get(key) !== row) continue;
       if (other === -1) {

@@ -86,9 +86,9 @@ export const TABLE_BLOCK = { rows: BLOCK, nums: BLOCK * F_STRIDE, ints: BLOCK * 
 export class RecordTable {
   private readonly nums: Float64Array[];
   private readonly ints: Int32Array[];
-  /** The dedup key of each row (the same string the ledger's index holds). */
-  private readonly keys: (string | undefined)[];
-  private readonly stamps: (string | undefined)[];
+  /** The dedup key of each row (the same string the ledger's index holds); null for a free row. */
+  private readonly keys: (string | null)[];
+  private readonly stamps: (string | null)[];
   private readonly strings: StringPool;
   private readonly freeRows: number[];
   private rows: number;
@@ -97,8 +97,8 @@ export class RecordTable {
   constructor(image?: TableImage) {
     this.nums = image?.nums ?? [];
     this.ints = image?.ints ?? [];
-    this.keys = image ? image.keys.map((k) => k ?? undefined) : [];
-    this.stamps = image ? image.stamps.map((k) => k ?? undefined) : [];
+    this.keys = image?.keys ?? [];
+    this.stamps = image?.stamps ?? [];
     this.strings = new StringPool(image?.strings);
     this.freeRows = image?.free ?? [];
     this.rows = image?.rows ?? 0;
@@ -110,8 +110,8 @@ export class RecordTable {
       rows: this.rows,
       nums: this.nums,
       ints: this.ints,
-      keys: this.keys.map((k) => k ?? null),
-      stamps: this.stamps.map((k) => k ?? null),
+      keys: this.keys,
+      stamps: this.stamps,
       strings: this.strings.strings,
       free: this.freeRows,
     };
@@ -119,7 +119,7 @@ export class RecordTable {
 
   /** Every row in use, in row order. */
   *liveRows(): IterableIterator<number> {
-    for (let row = 0; row < this.rows; row++) if (this.keys[row] !== undefined) yield row;
+    for (let row = 0; row < this.rows; row++) if (this.keys[row] !== null) yield row;
   }
 
   /** Stores `r`, read from file `file`, in a new row (a ring of its own) and returns the row. */
@@ -199,8 +199,8 @@ export class RecordTable {
   }
 
   /** The row's dedup key (undefined for a free row). */
-  key(row: number): string {
-    return this.keys[row]!;
+  key(row: number): string | undefined {
+    return this.keys[row] ?? undefined;
   }
 
   contextWindow(row: number): number | undefined {
@@ -266,8 +266,8 @@ export class RecordTable {
       other = next;
     }
     this.ints[row >>> BLOCK_BITS]![(row & MASK) * I_STRIDE + I_FLAGS] = FREE;
-    this.keys[row] = undefined;
-    this.stamps[row] = undefined;
+    this.keys[row] = null;
+    this.stamps[row] = null;
     this.freeRows.push(row);
     return other;
   }
