@@ -72,20 +72,35 @@ export function minutesIntoDay(iso: string, timeZone: string): number {
 }
 
 /**
- * A memo of localDate for one zone, keyed by the timestamp's minute (every zone's offset is whole minutes): one
- * Intl call per distinct minute instead of one per record when a view walks the whole history.
+ * A memo of localDate for one zone, keyed by the timestamp's quarter hour: every zone's offset is a whole number of
+ * quarter hours, so local midnight (and any offset change) falls on a quarter-hour boundary in UTC and every
+ * instant of one UTC quarter hour has the same local date. One Intl call per quarter hour instead of one per
+ * record (or per minute: ~100 ms on a history of 100,000 requests) when a view walks the whole history.
  */
 export function localDateMemo(timeZone: string): (iso: string) => string {
   if (UTC_ZONES.has(timeZone)) return (iso) => iso.slice(0, 10);
   const memo = new Map<string, string>();
+  // The last quarter hour asked about: histories come in runs of nearby timestamps.
+  let lastHour = '';
+  let lastQuarter = -1;
+  let lastDay = '';
   return (iso) => {
-    if (!iso.endsWith('Z')) return localDate(iso, timeZone);
-    const minute = iso.slice(0, 16);
-    let day = memo.get(minute);
+    if (!CANONICAL_UTC.test(iso)) return localDate(iso, timeZone);
+    const quarter = (((iso.charCodeAt(14) - 48) * 10 + (iso.charCodeAt(15) - 48)) / 15) | 0;
+    if (quarter === lastQuarter && iso.startsWith(lastHour)) return lastDay;
+    const hour = iso.slice(0, 14);
+    const key = `${hour}${quarter}`;
+    let day = memo.get(key);
     if (day === undefined) {
       day = localDate(iso, timeZone);
-      memo.set(minute, day);
+      memo.set(key, day);
     }
+    lastHour = hour;
+    lastQuarter = quarter;
+    lastDay = day;
     return day;
   };
 }
+
+/** `YYYY-MM-DDTHH:MM…Z`: an instant in UTC whose quarter hour can be read off its text. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:[0-5]\d.*Z$/;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assistantLine } from '../../test/helpers/logLines';
-import { addDays, daysInMonth, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
+import { addDays, daysInMonth, localDate, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
 import { budgetStanding, worstLevel } from './budget';
 import { Ledger } from './ledger';
 import { LiveTotals } from './liveTotals';
@@ -126,6 +126,30 @@ describe('calendar and budgets', () => {
     assert.equal(memo('2026-11-23T05:00:00.000Z'), '2026-11-22');
     assert.equal(memo('2026-11-23T05:00:59.999Z'), '2026-11-22');
     assert.equal(memo('2026-11-23T09:00:00.000Z'), '2026-11-23');
+  });
+
+  it('memoised local dates agree with the direct ones every minute, in odd offsets and across DST changes', () => {
+    // Quarter-hour offsets (Kathmandu +5:45, Chatham +12:45/+13:45), half-hour ones (St John's, Lord Howe's
+    // 30-minute DST), and zones whose DST ends or starts in the ranges walked.
+    const cases: [string, string][] = [
+      ['Asia/Kathmandu', '2026-11-22T17:00:00Z'],
+      ['Pacific/Chatham', '2026-04-04T10:00:00Z'],
+      ['America/St_Johns', '2026-11-01T02:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T13:00:00Z'],
+      ['Europe/Paris', '2026-10-24T21:00:00Z'],
+      ['America/Los_Angeles', '2026-03-08T07:00:00Z'],
+    ];
+    for (const [zone, from] of cases) {
+      const memo = localDateMemo(zone);
+      const start = Date.parse(from);
+      // 30 hours minute by minute, each minute's first and last millisecond.
+      for (let m = 0; m < 30 * 60; m++) {
+        for (const ms of [0, 59_999]) {
+          const iso = new Date(start + m * 60_000 + ms).toISOString();
+          assert.equal(memo(iso), localDate(iso, zone), `${zone} ${iso}`);
+        }
+      }
+    }
   });
 
   it('places spend at ok / warn / throttle / stop', () => {

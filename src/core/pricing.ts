@@ -228,16 +228,23 @@ export class PriceTable {
 
   /** `timestamp` is ISO-8601; prices are dated by its UTC day. */
   resolve(model: string, timestamp: string, agent?: AgentKind): PriceResolution | undefined {
-    const date = timestamp.slice(0, 10);
+    return this.resolveDay(model, timestamp.slice(0, 10), agent);
+  }
+
+  private last?: { model: string; date: string; agent?: AgentKind; resolved: PriceResolution | undefined };
+
+  /** resolve() by UTC day (YYYY-MM-DD). Repeated questions (a view walking a history) are answered from memory. */
+  resolveDay(model: string, date: string, agent?: AgentKind): PriceResolution | undefined {
+    const last = this.last;
+    if (last && last.model === model && last.date === date && last.agent === agent) return last.resolved;
     let byModel = this.cache.get(agent ?? '');
     if (!byModel) this.cache.set(agent ?? '', (byModel = new Map()));
     let byDay = byModel.get(model);
     if (!byDay) byModel.set(model, (byDay = new Map()));
-    const hit = byDay.get(date);
-    if (hit !== undefined) return hit ?? undefined;
-    const resolved = this.lookup(model, date, agent);
-    byDay.set(date, resolved ?? null);
-    return resolved;
+    let hit = byDay.get(date);
+    if (hit === undefined) byDay.set(date, (hit = this.lookup(model, date, agent) ?? null));
+    this.last = { model, date, agent, resolved: hit ?? undefined };
+    return hit ?? undefined;
   }
 
   private lookup(model: string, date: string, agent?: AgentKind): PriceResolution | undefined {

@@ -140,17 +140,23 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
     if (r.timestamp > acc.report.lastAt) acc.report.lastAt = r.timestamp;
     return acc;
   };
+  // Records come in runs of one session, day and model: the last answer is kept to skip the map lookups.
+  let lastDay: DayReport | undefined;
   const dayFor = (date: string): DayReport => {
+    if (lastDay?.date === date) return lastDay;
     let d = days.get(date);
     if (!d) days.set(date, (d = { date, ...emptyLine() }));
-    return d;
+    return (lastDay = d);
   };
+  // Only estimates without a model of their own need the session's main-thread model timeline.
+  const needsTimeline = new Set<string>();
+  for (const e of ledger.estimates.values()) if (e.model === undefined) needsTimeline.add(e.sessionId);
 
   // One pass in any order (no sort of the whole history): firsts and lasts are kept by timestamp comparison.
   for (const r of ledger.records.values()) {
     const date = dayOf(r.timestamp);
     if (!inRange(date)) continue;
-    const resolved = prices.resolve(r.model, r.timestamp, r.agent);
+    const resolved = prices.resolveDay(r.model, r.timestamp.slice(0, 10), r.agent);
     const usd = resolved ? costOf(r.tokens, r.webSearchRequests, resolved.row, r.fast) : 0;
     if (!resolved) unpriced.add(r.model);
 
@@ -180,7 +186,7 @@ export function buildReport(ledger: Ledger, prices: PriceTable, options: ReportO
         // The session's branch is the one of its latest main-thread request.
         if (r.branch) s.branch = r.branch;
       }
-      acc.mainModels.push({ at: r.timestamp, model: r.model });
+      if (needsTimeline.has(r.sessionId)) acc.mainModels.push({ at: r.timestamp, model: r.model });
     }
   }
 
