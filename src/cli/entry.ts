@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { listLogFiles } from '../node/logFiles';
+import { primeScanWorkers, requestedWorkers, ScanWorker, workerScript } from '../node/scanWorkers';
+import { ledgerDir, SNAPSHOT_FILE } from '../node/stateDir';
 import { readSummary, summaryScope } from '../node/statusFile';
 import { logFingerprint, readView, reportCacheKey } from '../node/viewCache';
 import type { Report } from '../core/report';
@@ -74,11 +76,19 @@ async function report(argv: string[]): Promise<number> {
   }
   const options = { timeZone: quick.timeZone, since, until };
   const cacheKey = reportCacheKey({ version: VERSION, roots: quick.roots, options, pricingText: quick.pricingText });
+  // A store with no snapshot yet means a cold scan of every log. Its first worker starts now and its workers get
+  // their first files as soon as the logs are listed: their boot and first reads overlap the listing, the loading
+  // of the full CLI and the opening of the store.
+  const cold = !fs.existsSync(path.join(ledgerDir(quick.stateDir), SNAPSHOT_FILE));
+  const requested = requestedWorkers();
+  const early = cold && requested !== 0 && workerScript() ? [new ScanWorker()] : [];
   const unreadable: { path: string; error: string }[] = [];
   const listing = { files: await listLogFiles(quick.roots, unreadable), unreadable };
+  // The options the store's catch-up reads with (a scan with other options does not take these workers).
+  const workers = cold ? primeScanWorkers(early, listing.files, requested, { lastLine: 'wait' }) : [];
   const fingerprint = logFingerprint(listing.files, cacheKey);
-  const cached = readView<Report>(quick.stateDir, cacheKey, fingerprint);
-  if (!cached) return loadFull().main(['report', ...argv], { report: { listing, fingerprint, cacheKey } });
+  const cached = cold ? undefined : readView<Report>(quick.stateDir, cacheKey, fingerprint);
+  if (!cached) return loadFull().main(['report', ...argv], { report: { listing, fingerprint, cacheKey, workers } });
   const r = { ...cached, generatedAt: new Date().toISOString() };
   process.stdout.write(values['json'] ? `${JSON.stringify(reportJson(r), null, 2)}\n` : formatReportTable(r));
   return 0;

@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { contextOf } from '../core/liveTotals';
 import { localDate } from '../core/calendar';
 import { buildReport, type Report } from '../core/report';
-import { listLogFiles, type LogFile } from '../node/logFiles';
-import { Meter } from '../node/meter';
+import { listLogFiles } from '../node/logFiles';
+import { Meter, type LogListing } from '../node/meter';
+import type { ScanWorker } from '../node/scanWorkers';
 import { LiveMeter } from '../node/liveMeter';
 import { logFingerprint, readView, reportCacheKey, writeView } from '../node/viewCache';
 import { capYoungGeneration } from '../node/youngGeneration';
@@ -53,9 +54,11 @@ ${SYNC_HELP}
 
 /** What the quick entry already did for a report before finding no cached view. */
 export interface PreparedReport {
-  listing: { files: LogFile[]; unreadable: { path: string; error: string }[] };
+  listing: LogListing;
   fingerprint: string;
   cacheKey: string;
+  /** Scan workers started ahead for a cold store (see scanWorkers.ts). */
+  workers: ScanWorker[];
 }
 
 async function report(argv: string[], prepared?: PreparedReport): Promise<void> {
@@ -97,7 +100,7 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
   let result: Report;
   try {
     meter.open();
-    await meter.catchUp(undefined, listing);
+    await meter.catchUp(undefined, { listing, workers: prepared?.workers });
     result = buildReport(meter.ledger, setup.prices, options, new Date());
   } finally {
     meter.close();

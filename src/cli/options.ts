@@ -2,6 +2,7 @@
 // (override rows validated with zod) and the worker count. Problems become UsageError (exit 2, no stack).
 import { isValidTimeZone } from '../core/calendar';
 import { PriceTable, priceOverridesSchema, type PriceOverride } from '../core/pricing';
+import { requestedWorkers } from '../node/scanWorkers';
 import { resolveShared, type SharedSetup, type SharedValues } from './optionSpecs';
 
 export class UsageError extends Error {}
@@ -28,17 +29,10 @@ function loadOverrides(file: string | undefined, text: string | undefined): Pric
   return parsed.data;
 }
 
-function workersFromEnv(): number | undefined {
-  const raw = process.env['AGENT_METER_WORKERS'];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
 /** Validates the shared flags and resolves them into what the commands need. */
 export function setupFrom(values: SharedValues): Setup {
   const shared = resolveShared(values);
   if ('problem' in shared) throw new UsageError(shared.problem);
   if (!isValidTimeZone(shared.timeZone)) throw new UsageError(`time zone ${shared.timeZone}: not an IANA time zone; pass --timezone`);
-  return { ...shared, prices: new PriceTable(loadOverrides(values.pricing, shared.pricingText)), workers: workersFromEnv() };
+  return { ...shared, prices: new PriceTable(loadOverrides(values.pricing, shared.pricingText)), workers: requestedWorkers() };
 }

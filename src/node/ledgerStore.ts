@@ -19,6 +19,7 @@ import { applyOps, encodeContribution, inlineStrings, tableStrings, type FileOps
 import type { FileCheckpoint } from './logReader';
 import { writeFileAtomic, writeFileAtomicWith } from './atomicWrite';
 import { readRecordsFile, writeRecordsFile, type StoredTable } from './recordsFile';
+import { SNAPSHOT_FILE } from './stateDir';
 import { heapCheckpoint } from './youngGeneration';
 
 export const STORE_FORMAT = 'agent-meter-ledger';
@@ -72,7 +73,7 @@ export class LedgerStore {
   private upgrade = false;
 
   constructor(readonly dir: string) {
-    this.snapshotPath = path.join(dir, 'snapshot.jsonl');
+    this.snapshotPath = path.join(dir, SNAPSHOT_FILE);
     this.journalPath = path.join(dir, 'journal.jsonl');
     this.lockPath = path.join(dir, 'writer.lock');
   }

@@ -12,7 +12,9 @@ import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
 import { LedgerStore } from './ledgerStore';
 import { listLogFiles, type LogFile } from './logFiles';
 import { readLogFile, type FileCheckpoint, type ReadOptions } from './logReader';
-import { scanInParallel, workerCount } from './parallelScan';
+import { scanInParallel } from './parallelScan';
+import { workerCount, type ScanWorker } from './scanWorkers';
+import { ledgerDir } from './stateDir';
 import { summaryScope, writeSummary } from './statusFile';
 import { buildSummary } from './statusSummary';
 import type { SourceRoot } from './sourcePaths';
@@ -33,6 +35,17 @@ export interface MeterOptions {
   oneShot?: boolean;
   /** Keep live totals (status bar, watch, statusline); the writer then also refreshes the status summary. */
   live?: { prices: PriceTable; timeZone: string };
+}
+
+export interface LogListing {
+  files: LogFile[];
+  unreadable: { path: string; error: string }[];
+}
+
+/** What a caller already did for a catch-up: listed the logs, started scan workers (see scanWorkers.ts). */
+export interface CatchUpHandoff {
+  listing?: LogListing;
+  workers?: ScanWorker[];
 }
 
 export interface CatchUpResult {
@@ -69,7 +82,7 @@ export class Meter {
   private summaryWritten = false;
 
   constructor(private readonly options: MeterOptions) {
-    this.store = options.stateDir ? new LedgerStore(path.join(options.stateDir, 'ledger')) : undefined;
+    this.store = options.stateDir ? new LedgerStore(ledgerDir(options.stateDir)) : undefined;
     this.attachLive();
   }
 
@@ -132,7 +145,7 @@ export class Meter {
     const run = this.queue.then(async () => {
       if (!this.tryBecomeWriter()) return false;
       this.open();
-      await this.catchUpNow();
+      await this.catchUpNow(undefined, undefined, []);
       return true;
     });
     this.queue = run.then(
@@ -151,12 +164,12 @@ export class Meter {
   }
 
   /**
-   * Lists the logs (or takes `paths`, or an already made `listing`) and reads what is new in them; persists it
-   * when this process is the writer.
+   * Lists the logs (or takes `paths`, or the handoff's `listing`) and reads what is new in them; persists it when
+   * this process is the writer. The handoff's `workers`, started ahead for a cold scan, are used or stopped.
    */
-  catchUp(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
+  catchUp(paths?: string[], handoff: CatchUpHandoff = {}): Promise<CatchUpResult> {
     // One at a time: two passes over the same checkpoints would read the same bytes twice.
-    const run = this.queue.then(() => this.catchUpNow(paths, listing));
+    const run = this.queue.then(() => this.catchUpNow(paths, handoff.listing, handoff.workers ?? []));
     this.queue = run.then(
       () => undefined,
       () => undefined,
@@ -164,7 +177,7 @@ export class Meter {
     return run;
   }
 
-  private async catchUpNow(paths?: string[], listing?: { files: LogFile[]; unreadable: { path: string; error: string }[] }): Promise<CatchUpResult> {
+  private async catchUpNow(paths: string[] | undefined, listing: LogListing | undefined, started: ScanWorker[]): Promise<CatchUpResult> {
     this.ledger.unreadable = listing ? [...listing.unreadable] : [];
     const files = paths ? this.filesFor(paths) : (listing?.files ?? (await listLogFiles(this.options.roots, this.ledger.unreadable)));
     const seen = new Set(files.map((f) => f.path));
@@ -205,6 +218,7 @@ export class Meter {
     const fresh = toRead.filter((f) => !this.checkpoints.has(f.path));
     const resumed = toRead.filter((f) => this.checkpoints.has(f.path));
     const workers = workerCount(fresh.length, this.options.workers);
+    if (workers === 0) for (const w of started) w.stop();
     if (workers > 0) {
       // Cold files: parsed by worker threads and this thread together.
       await scanInParallel(
@@ -226,6 +240,7 @@ export class Meter {
             bytesRead += r.checkpoint.size;
           }
         },
+        started,
       );
     }
     for (const f of workers > 0 ? resumed : toRead) {

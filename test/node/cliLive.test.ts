@@ -67,12 +67,11 @@ describe('two writers racing on one state dir', () => {
   });
 });
 
-describe('a cold scan whose worker thread dies', () => {
-  it('reads the dead worker\'s files on the main thread: totals stay exact', async () => {
-    // The worker only runs from the built bundle (dist/scanWorker.js); without it the scan is single-threaded.
-    const dist = path.resolve('dist/cli.js');
-    if (!fs.existsSync(path.resolve('dist/scanWorker.js'))) return assert.fail('dist/ is not built (npm run build)');
-    const many = path.join(tmp, 'many');
+describe('cold scans on worker threads (the built bundle: dist/scanWorker.js)', () => {
+  const dist = path.resolve('dist/cli.js');
+  let many: string;
+  before(() => {
+    many = path.join(tmp, 'many');
     // 80 copies of the fixture logs (enough files for a worker), each copy its own sessions.
     for (let i = 0; i < 80; i++) {
       const dir = path.join(many, 'projects', `p${i}`);
@@ -82,23 +81,50 @@ describe('a cold scan whose worker thread dies', () => {
         fs.writeFileSync(path.join(dir, `${i}-${path.basename(f)}`), text);
       }
     }
-    const runDist = (env: NodeJS.ProcessEnv) =>
-      new Promise<Run>((resolve) => {
-        const child = spawn(process.execPath, [dist, 'report', '--json', '--no-state', '--claude-dir', many], { env: { ...process.env, TZ: 'UTC', AGENT_METER_WORKERS: '1', ...env } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const runDist = (args: string[], env: NodeJS.ProcessEnv) =>
+    new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [dist, 'report', '--json', '--claude-dir', many, ...args], { env: { ...process.env, TZ: 'UTC', ...env } });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
       });
-    const healthy = await runDist({});
-    const crashed = await runDist({ AGENT_METER_TEST_WORKER_DIES_AFTER: '3' });
+    });
+
+  it('reads the dead worker\'s files on the main thread: totals stay exact', async () => {
+    if (!fs.existsSync(path.resolve('dist/scanWorker.js'))) return assert.fail('dist/ is not built (npm run build)');
+    const healthy = await runDist(['--no-state'], { AGENT_METER_WORKERS: '1' });
+    const crashed = await runDist(['--no-state'], { AGENT_METER_WORKERS: '1', AGENT_METER_TEST_WORKER_DIES_AFTER: '3' });
     assert.equal(crashed.code, 0, crashed.stderr);
     const a = JSON.parse(healthy.stdout);
     const b = JSON.parse(crashed.stdout);
     assert.equal(a.totals.requests, 80 * truths[0]!.expected.loggedRequests);
     assert.deepEqual(b.totals, a.totals);
     assert.equal(b.diagnostics.files, a.diagnostics.files);
+  });
+
+  it('a cold store starts its workers before the full CLI loads; totals equal a single-threaded scan, even when that early worker dies', async () => {
+    if (!fs.existsSync(path.resolve('dist/scanWorker.js'))) return assert.fail('dist/ is not built (npm run build)');
+    const alone = JSON.parse((await runDist(['--no-state'], { AGENT_METER_WORKERS: '0' })).stdout);
+    // Workers chosen by cores (at least one here: 80 copies are well above the threshold), then one pinned worker
+    // that dies on its first file: one of those sent to it before the scan was listening.
+    for (const env of [{}, { AGENT_METER_WORKERS: '1', AGENT_METER_TEST_WORKER_DIES_AFTER: '0' }]) {
+      const state = fs.mkdtempSync(path.join(tmp, 'cold-'));
+      const cold = await runDist(['--state-dir', state], env);
+      assert.equal(cold.code, 0, cold.stderr);
+      assert.equal(cold.stderr, '');
+      const r = JSON.parse(cold.stdout);
+      assert.deepEqual(r.totals, alone.totals, JSON.stringify(env));
+      assert.deepEqual(r.diagnostics, alone.diagnostics);
+      // The store it wrote answers the same on the next (warm) run.
+      const warm = await runDist(['--state-dir', state], {});
+      assert.deepEqual(JSON.parse(warm.stdout).totals, alone.totals);
+    }
   });
 });
 
