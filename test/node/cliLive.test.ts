@@ -16,9 +16,14 @@ interface Run {
   stderr: string;
 }
 
+/** The CLI from its sources (through tsx). */
 function run(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runNode(['--import', 'tsx', CLI, ...args], stdin, env);
+}
+
+function runNode(argv: string[], stdin: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, TZ: 'UTC', ...env } });
+    const child = spawn(process.execPath, argv, { env: { ...process.env, TZ: 'UTC', ...env } });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -82,19 +87,7 @@ describe('cold scans on worker threads (the built bundle: dist/scanWorker.js)', 
       }
     }
   });
-  const runDist = (args: string[], env: NodeJS.ProcessEnv) =>
-    new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [dist, 'report', '--json', '--claude-dir', many, ...args], { env: { ...process.env, TZ: 'UTC', ...env } });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const runDist = (args: string[], env: NodeJS.ProcessEnv) => runNode([dist, 'report', '--json', '--claude-dir', many, ...args], '', env);
 
   it('reads the dead worker\'s files on the main thread: totals stay exact', async () => {
     if (!fs.existsSync(path.resolve('dist/scanWorker.js'))) return assert.fail('dist/ is not built (npm run build)');
