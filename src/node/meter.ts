@@ -218,8 +218,9 @@ export class Meter {
     const fresh = toRead.filter((f) => !this.checkpoints.has(f.path));
     const resumed = toRead.filter((f) => this.checkpoints.has(f.path));
     const workers = workerCount(fresh.length, this.options.workers);
-    if (workers === 0) for (const w of started) w.stop();
-    if (workers > 0) {
+    if (workers === 0) {
+      for (const w of started) w.stop();
+    } else {
       // Cold files: parsed by worker threads and this thread together.
       await scanInParallel(
         fresh,
