@@ -108,8 +108,20 @@ const enum LineOutcome {
 class FileScan {
   private readonly needles: ChunkNeedle[];
   private readonly prefixes: Buffer[];
-  private readonly repeat?: { first: Buffer; second: Buffer; object: Buffer; seen: Set<string> };
-  private readonly elide?: { open: Buffer; close: Buffer; depth: number; lineStart: Buffer };
+  private readonly shape?: {
+    id: Buffer;
+    open: Buffer;
+    close: Buffer;
+    usage: Buffer;
+    requestId: Buffer;
+    depth: number;
+    lineStart: Buffer;
+    /** The lines parsed so far: response id → copies of their bytes from `usage` to the end of the request id. */
+    seen: Map<string, Buffer[]>;
+  };
+  /** Bytes [usageFrom, usageTo) of the line that signature() last returned an id for. */
+  private usageFrom = 0;
+  private usageTo = 0;
   lines = 0;
   private repairs = 0;
 
@@ -123,31 +135,82 @@ class FileScan {
       ...(parser.shortNeedles ?? []).map((n) => ({ bytes: Buffer.from(n, 'utf8'), at: -1, shortOnly: true })),
     ];
     this.prefixes = (parser.prefixes ?? []).map((p) => Buffer.from(p, 'utf8'));
-    const m = parser.repeatMarkers;
-    if (m) this.repeat = { first: Buffer.from(m.first), second: Buffer.from(m.second), object: Buffer.from(m.object), seen: new Set() };
-    const e = parser.elide;
-    if (e) this.elide = { open: Buffer.from(e.open), close: Buffer.from(e.close), depth: e.depth, lineStart: Buffer.from(e.lineStart) };
+    const r = parser.responseShape;
+    if (r) {
+      const b = (s: string) => Buffer.from(s, 'utf8');
+      this.shape = { id: b(r.id), open: b(r.open), close: b(r.close), usage: b(r.usage), requestId: b(r.requestId), depth: r.depth, lineStart: b(r.lineStart), seen: new Map() };
+    }
   }
 
   /**
-   * The line as text with the parser's unread value replaced by `[]` (see FileParser.elide), or undefined when its
+   * Where the last `close` of the response shape starts, or -1. Found from the end by its first byte (a rare one, so
+   * few stops): a native search for a single byte is several times cheaper than a backward search for the marker.
+   */
+  private lastClose(line: Buffer): number {
+    const close = this.shape!.close;
+    const first = close[0]!;
+    for (let p = line.length; p > 0; ) {
+      p = line.lastIndexOf(first, p - 1);
+      if (p === -1) return -1;
+      if (startsWith(line, p, line.length, close)) return p;
+    }
+    return -1;
+  }
+
+  /**
+   * The response id of a response line, with the bytes from `usage` to the end of the request id in
+   * [usageFrom, usageTo): the two together identify the line. Undefined when the line does not have the expected
+   * shape (then it is simply parsed). Only the short id is hashed; the usage bytes are compared natively.
+   */
+  private signature(line: Buffer, close: number): string | undefined {
+    const s = this.shape!;
+    const a = line.indexOf(s.id);
+    if (a === -1 || close === -1 || close < a) return undefined;
+    const aEnd = plainStringEnd(line, a + s.id.length);
+    const u = line.indexOf(s.usage, close + s.close.length);
+    const b = u === -1 ? -1 : line.indexOf(s.requestId, u);
+    if (aEnd === -1 || b === -1) return undefined;
+    const bEnd = plainStringEnd(line, b + s.requestId.length);
+    if (bEnd === -1) return undefined;
+    this.usageFrom = u;
+    this.usageTo = bEnd;
+    return line.toString('latin1', a + s.id.length, aEnd);
+  }
+
+  /** The line signature() was last called on is a copy of one parsed before. */
+  private seenBefore(line: Buffer, id: string): boolean {
+    const copies = this.shape!.seen.get(id);
+    if (copies === undefined) return false;
+    for (const c of copies) if (line.compare(c, 0, c.length, this.usageFrom, this.usageTo) === 0) return true;
+    return false;
+  }
+
+  private remember(line: Buffer, id: string): void {
+    const seen = this.shape!.seen;
+    const copy = Buffer.from(line.subarray(this.usageFrom, this.usageTo));
+    const copies = seen.get(id);
+    if (copies) copies.push(copy);
+    else seen.set(id, [copy]);
+  }
+
+  /**
+   * The line as text with the unread value replaced by `[]` (see FileParser.responseShape), or undefined when its
    * shape is not the expected one (then the whole line is parsed). Saves decoding and parsing most of the bytes.
    */
-  private elided(line: Buffer): string | undefined {
-    const e = this.elide!;
-    const i = line.indexOf(e.open);
-    if (i === -1) return undefined;
+  private elided(line: Buffer, close: number): string | undefined {
+    const s = this.shape!;
+    if (close === -1 || !startsWith(line, 0, line.length, s.lineStart)) return undefined;
+    const i = line.indexOf(s.open);
+    if (i === -1 || close <= i) return undefined;
     let depth = 0;
     for (let k = 0; k < i; k++) {
       const c = line[k]!;
       if (c === OPEN_BRACE) depth++;
       else if (c === OPEN_BRACKET || c === CLOSE_BRACE) return undefined;
     }
-    if (depth !== e.depth) return undefined;
-    const j = line.lastIndexOf(e.close);
-    if (j <= i || line.lastIndexOf(e.lineStart) !== 0) return undefined;
+    if (depth !== s.depth || line.indexOf(s.lineStart, 1) !== -1) return undefined;
     // Keep `"content":` and the `,"stop_reason":…` that follows the array.
-    return `${line.toString('utf8', 0, i + e.open.length - 1)}[]${line.toString('utf8', j + 1)}`;
+    return `${line.toString('utf8', 0, i + s.open.length - 1)}[]${line.toString('utf8', close + 1)}`;
   }
 
   /** Call when `buf` holds new content (a new chunk, or a joined long line): needle positions start over. */
@@ -168,24 +231,6 @@ class FileScan {
       if (n.at !== -1 && n.at + n.bytes.length <= end) return true;
     }
     return false;
-  }
-
-  /**
-   * The identity of a line by the parser's repeat markers (message id, request id, usage bytes), or undefined
-   * when the line does not have the expected shape (then it is simply parsed).
-   */
-  private signature(line: Buffer): string | undefined {
-    const r = this.repeat!;
-    const a = line.indexOf(r.first);
-    if (a === -1) return undefined;
-    const aEnd = plainStringEnd(line, a + r.first.length);
-    const u = line.lastIndexOf(r.object);
-    const b = line.lastIndexOf(r.second);
-    if (aEnd === -1 || u === -1 || b <= u) return undefined;
-    const bEnd = plainStringEnd(line, b + r.second.length);
-    if (bEnd === -1) return undefined;
-    // [u, b) is the usage object and what closes the message: identical in every block line of one response.
-    return `${line.toString('latin1', a + r.first.length, aEnd)}|${line.toString('latin1', u, bEnd)}`;
   }
 
   /** Handles one line (bytes [start, end) of buf, no newline). `last` = unterminated final fragment. */
@@ -214,13 +259,15 @@ class FileScan {
       return LineOutcome.Counted;
     }
     const line = buf.subarray(start, end);
+    const shape = this.shape;
+    const close = shape ? this.lastClose(line) : -1;
     // Another content block of a response already parsed in this file: same ids, same usage, nothing new.
-    const signature = this.repeat && last === 'no' ? this.signature(line) : undefined;
-    if (signature !== undefined && this.repeat!.seen.has(signature)) {
+    const signature = shape && last === 'no' ? this.signature(line, close) : undefined;
+    if (signature !== undefined && this.seenBefore(line, signature)) {
       this.lines++;
       return LineOutcome.Counted;
     }
-    const short = this.elide && line.length > ELIDE_MIN_BYTES ? this.elided(line) : undefined;
+    const short = shape && line.length > ELIDE_MIN_BYTES ? this.elided(line, close) : undefined;
     const text = short ?? line.toString('utf8');
     const parsed = this.parser.parseLine(text);
     if (parsed.kind === 'rejected' && parsed.reason === 'invalid-json' && last !== 'no') {
@@ -230,7 +277,7 @@ class FileScan {
       return LineOutcome.Counted;
     }
     this.lines++;
-    if (signature !== undefined && parsed.kind === 'usage') this.repeat!.seen.add(signature);
+    if (signature !== undefined && parsed.kind === 'usage') this.remember(line, signature);
     if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && (short !== undefined ? !isUtf8(line) : text.includes('\uFFFD') && !isValidUtf8(line))) this.repairs++;
     this.ledger.add(path, parsed);
     return LineOutcome.Counted;

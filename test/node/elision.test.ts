@@ -1,6 +1,7 @@
-// The reader hands the Claude parser long response lines with `message.content` cut out (FileParser.elide). It must
-// count exactly what parsing every whole line counts: on every real Claude Code fixture, and on long lines built to
-// trip the cut (markers inside strings and inside tool inputs, invalid UTF-8, two lines glued by a crash).
+// The reader hands the Claude parser long response lines with `message.content` cut out, and skips repeated copies of
+// a response line (FileParser.responseShape). It must count exactly what parsing every whole line counts: on every
+// real Claude Code fixture, and on lines built to trip the shortcuts (markers inside strings and inside tool inputs,
+// invalid UTF-8, two lines glued by a crash, blocks of one response whose usage differs).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -82,6 +83,20 @@ describe('cutting message.content out of long lines', () => {
     assertSame(reader, parsedWhole(file), 'glued');
     assert.deepEqual([...reader.records.keys()], ['m2:r_m2']);
     assert.deepEqual(reader.diagnostics.rejected, { 'invalid-json': 1 });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('skips only exact repeats: a block of the same response with other usage bytes is parsed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-meter-elide-'));
+    const file = path.join(dir, 's-1.jsonl');
+    const block = (output: number, text: string) =>
+      assistantLine({ id: 'm1', requestId: 'r_m1', usage: { ...usage, output_tokens: output } }).replace('"text":"ok"', `"text":"${text}"`);
+    // The later, larger usage comes between copies of the first: each copy matches one earlier line, not the last.
+    const lines = [block(30, big), block(90, 'b'), block(30, `${big}c`), block(90, 'd'), block(31, 'e')];
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    const reader = await viaReader(file);
+    assertSame(reader, parsedWhole(file), 'blocks');
+    assert.equal(reader.records.get('m1:r_m1')?.tokens.output, 90);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

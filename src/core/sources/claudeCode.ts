@@ -177,8 +177,15 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
     needles: ['"usage"'],
     shortNeedles: ['compact_boundary'],
     prefixes: ['{"type":"queue-operation"', '{"type":"ai-title"'],
-    repeatMarkers: { first: '"message":{"id":"', second: '"requestId":"', object: '"usage":{' },
-    elide: { open: '"content":[', close: '],"stop_reason":', depth: 2, lineStart: '{"parentUuid":' },
+    responseShape: {
+      id: '"message":{"id":"',
+      open: '"content":[',
+      close: '],"stop_reason":',
+      usage: '"usage":{',
+      requestId: '"requestId":"',
+      depth: 2,
+      lineStart: '{"parentUuid":',
+    },
     classifyHead: classifyClaudeHead,
     state: () => ({ latestSeen }),
     parseLine(text: string): ParsedLine {

@@ -36,19 +36,26 @@ export interface FileParser {
   /** What the parser carries from line to line, to resume a file after a restart (JSON-serialisable). */
   state(): object;
   /**
-   * Byte markers that identify a repeated copy of a line already parsed in the same file: a line whose values after
-   * `first` and `second` and whose `object` value are byte-identical to an earlier line's is that line again and
-   * need not be parsed (Claude Code logs one line per content block, all with the same ids and usage).
+   * The byte layout of the lines that carry usage (Claude Code's API responses: one line per content block, all with
+   * the same ids and usage), for two shortcuts taken on raw bytes. The value the parser never reads (`message.content`:
+   * text, thinking, tool inputs, most of a log's bytes) ends at the last `close` (`],"stop_reason":`); `usage` is the
+   * first after it and `requestId` the first after that. `id` (its first occurrence) precedes the response id.
+   * - Repeats: a line whose response id, and whose bytes from `usage` to the end of the `requestId` value, equal those
+   *   of a line already parsed in the same file is that line again, and is not parsed.
+   * - Elision: the parser may be handed the line with that value replaced by `[]` instead of decoding and parsing it.
+   *   The value starts at the first `open` (`"content":[`), only when every byte before it is flat fields of `depth`
+   *   nested objects (no array, no deeper object). A line holding `lineStart` anywhere but at its start (two lines
+   *   glued by a crash) is never cut.
    */
-  readonly repeatMarkers?: { first: string; second: string; object: string };
-  /**
-   * A part of a line this parser never reads (Claude Code's `message.content`: text, thinking, tool inputs — most of
-   * a log's bytes), so the reader may hand it the line with that value replaced by `[]` instead of decoding and
-   * parsing it. The value starts at the first `open` (`"content":[`), only when every byte before it is flat fields
-   * of `depth` nested objects (no array, no deeper object), and ends at the last `close` (`],"stop_reason":`). A
-   * line holding `lineStart` anywhere but at its start (two lines glued by a crash) is never cut.
-   */
-  readonly elide?: { open: string; close: string; depth: number; lineStart: string };
+  readonly responseShape?: {
+    id: string;
+    open: string;
+    close: string;
+    usage: string;
+    requestId: string;
+    depth: number;
+    lineStart: string;
+  };
 }
 
 export const SHORT_LINE_BYTES = 4096;
