@@ -1,26 +1,32 @@
 // Cold scans on every core: worker threads read and parse whole files (the costly part: JSON.parse of the lines the
-// prefilter let through) and post back the encoded ops; the caller applies them in file order, as they arrive, so
-// only a few files' results are held at once. Few files, a single core or no built worker script: same work on
-// this thread.
-import { RecordingSink } from './ledgerCodec';
+// prefilter let through) and post back the encoded ops; the caller applies them as they arrive, so only a few files'
+// results are held at once. Few files, a single core or no built worker script: same work on this thread.
+import { RecordingSink, tableStrings } from './ledgerCodec';
 import type { LogFile } from './logFiles';
 import { readLogFile, type ReadOptions } from './logReader';
-import { IN_FLIGHT, ScanWorker, type ScanResult } from './scanWorkers';
+import { ScanQueue, ScanWorker, type ScanResult } from './scanWorkers';
 
 /** Reads one whole file into encoded ops (used here and inside the workers). */
 export async function scanFile(file: LogFile, options: ReadOptions = {}): Promise<ScanResult> {
-  const recorder = new RecordingSink();
+  const strings = tableStrings();
+  const recorder = new RecordingSink(undefined, strings);
   const checkpoint = await readLogFile(file, undefined, recorder, options);
   const ops = recorder.take().find((o) => o.path === file.path);
-  return { path: file.path, ops, checkpoint, unreadable: recorder.unreadable };
+  return { path: file.path, ops, strings: strings.table, checkpoint, unreadable: recorder.unreadable };
+}
+
+/** Both lists hold the same files in the same order. */
+function sameFiles(a: LogFile[], b: LogFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.path === b[i]!.path && f.agent === b[i]!.agent);
 }
 
 /**
- * Scans `files` with `count` (≥ 1) workers and this thread together, from one queue: `readHere` reads a file on
- * this thread, `onResult` takes a worker's result. The ledger's choice among copies does not depend on order, so
- * results are applied as they come. `started` are workers started ahead (see scanWorkers.ts), possibly already
- * reading some of `files`: kept when they read what this scan would (same options, files of this scan), else
- * stopped.
+ * Scans `files` with `count` (≥ 1) workers and this thread together, each taking the next file from one shared
+ * queue: `readHere` reads a file on this thread, `onResult` takes a worker's result. The ledger's choice among
+ * copies does not depend on order, so results are applied as they come. `started` are workers started ahead (see
+ * scanWorkers.ts), possibly reading already: kept when their queue holds exactly these files with these options,
+ * else stopped. A file a worker took and never answered (it died) is read here at the end; each file is applied
+ * once, whatever arrives late.
  */
 export async function scanInParallel(
   files: LogFile[],
@@ -30,51 +36,45 @@ export async function scanInParallel(
   onResult: (r: ScanResult) => void,
   started: ScanWorker[] = [],
 ): Promise<void> {
-  const ofThisScan = new Set(files.map((f) => f.path));
+  const early = started[0]?.queue;
+  const fits = early !== undefined && early.options.lastLine === options.lastLine && sameFiles(early.files, files);
+  const queue = fits ? early : new ScanQueue(files, options);
   const pool: ScanWorker[] = [];
   for (const w of started) {
-    const fits = w.inFlight.every((s) => s.options.lastLine === options.lastLine && ofThisScan.has(s.file.path));
-    if (pool.length < count && !w.exited && fits) pool.push(w);
+    // One that died is kept too (not replaced): this thread takes up its share.
+    if (fits && w.queue === queue && pool.length < count) pool.push(w);
     else w.stop();
   }
-  while (pool.length < count) pool.push(new ScanWorker());
-  const taken = new Set(pool.flatMap((w) => w.inFlight.map((s) => s.file.path)));
-  const queue = taken.size ? files.filter((f) => !taken.has(f.path)) : files;
-  let next = 0;
-  /** Files of workers that died: re-read here. */
-  const orphans: LogFile[] = [];
+  while (pool.length < count) {
+    const w = new ScanWorker();
+    w.start(queue);
+    pool.push(w);
+  }
+  const done = new Uint8Array(files.length);
   let wake: (() => void) | undefined;
-  const send = (w: ScanWorker) => {
-    if (next < queue.length && !w.exited) w.send(queue[next++]!, options);
-  };
   for (const w of pool) {
     w.thread.ref(); // answers are awaited: the process must stay up for them
     w.listen(
-      (r) => {
+      (index, r) => {
+        if (done[index]) return;
+        done[index] = 1;
         onResult(r);
-        send(w);
-        wake?.();
       },
-      // A worker that dies (out of memory, a crash, an exit) loses nothing: its files are read on this thread.
-      () => {
-        orphans.push(...w.inFlight.splice(0).map((s) => s.file));
-        wake?.();
-      },
+      () => wake?.(),
     );
-    while (w.inFlight.length < IN_FLIGHT && next < queue.length && !w.exited) send(w);
   }
-  const waiting = () => pool.some((w) => !w.exited && w.inFlight.length > 0);
   try {
-    for (;;) {
-      const file = orphans.pop() ?? (next < queue.length ? queue[next++] : undefined);
-      if (file) {
-        await readHere(file);
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let worker results in
-      } else if (waiting()) {
-        await new Promise<void>((resolve) => (wake = resolve));
-      } else {
-        break;
-      }
+    for (let i = queue.take(); i !== -1; i = queue.take()) {
+      done[i] = 1;
+      await readHere(files[i]!);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let worker results in
+    }
+    while (pool.some((w) => !w.ended)) await new Promise<void>((resolve) => (wake = resolve));
+    // Files taken by a worker that died (or was stopped unused) before answering.
+    for (let i = 0; i < files.length; i++) {
+      if (done[i]) continue;
+      done[i] = 1;
+      await readHere(files[i]!);
     }
   } finally {
     for (const w of pool) w.stop();

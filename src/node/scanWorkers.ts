@@ -10,9 +10,6 @@ import type { FileOps } from './ledgerCodec';
 import type { LogFile } from './logFiles';
 import type { FileCheckpoint, ReadOptions } from './logReader';
 
-/** Files queued per worker: it is refilled only when the scanning thread, busy reading too, looks up between files. */
-export const IN_FLIGHT = 8;
-
 /** Below this many files a worker's start-up costs more than it saves. */
 export const MIN_FILES_FOR_WORKERS = 64;
 
@@ -42,76 +39,128 @@ export function workerCount(files: number, requested: number | undefined): numbe
 export interface ScanResult {
   path: string;
   ops?: FileOps;
+  /** The strings the ops refer to by index. */
+  strings?: string[];
   checkpoint?: FileCheckpoint;
   unreadable: { path: string; error: string }[];
 }
 
+/** A worker's messages: one per file it read (`index` in its queue), then `drained` when the queue is empty. */
+export type WorkerMessage = { index: number; result: ScanResult } | { drained: true };
+
 /**
- * One scan worker thread and the files sent to it that it has not answered yet. Answers that arrive before anyone
- * listens are kept for the first listener, so a worker can be given files before the scan that uses it is ready.
- * The thread is unref'd: one that ends up unused never holds the process open (the scan refs it while it waits).
+ * The files of one cold scan and the options to read them with, taken one at a time by every thread that scans them
+ * through a counter in shared memory: no thread waits for another to hand it work (a thread busy reading a large
+ * file would otherwise leave the others idle).
+ */
+export class ScanQueue {
+  private readonly next: Int32Array;
+
+  constructor(
+    readonly files: LogFile[],
+    readonly options: ReadOptions,
+    shared: SharedArrayBuffer = new SharedArrayBuffer(4),
+  ) {
+    this.next = new Int32Array(shared);
+  }
+
+  /** What a worker needs to take from this queue (posted to it). */
+  get message(): { files: LogFile[]; options: ReadOptions; next: SharedArrayBuffer } {
+    return { files: this.files, options: this.options, next: this.next.buffer as SharedArrayBuffer };
+  }
+
+  /** The index of the next file to read (now this caller's alone), or -1 when every file is taken. */
+  take(): number {
+    const i = Atomics.add(this.next, 0, 1);
+    return i < this.files.length ? i : -1;
+  }
+}
+
+/**
+ * One scan worker thread, taking files from a queue until it is empty. Messages that arrive before anyone listens
+ * are kept for the first listener, so a worker can start on the files before the scan that uses it is ready. The
+ * thread is unref'd: one that ends up unused never holds the process open (the scan refs it while it waits).
  */
 export class ScanWorker {
   readonly thread: Worker;
-  /** Sent and not answered, oldest first. */
-  readonly inFlight: { file: LogFile; options: ReadOptions }[] = [];
+  queue?: ScanQueue;
   exited = false;
-  private kept: ScanResult[] = [];
-  private onResult?: (r: ScanResult) => void;
-  private onExit?: () => void;
+  /** It answered every file it took and found the queue empty. */
+  drained = false;
+  private held: WorkerMessage[] = [];
+  private onResult?: (index: number, r: ScanResult) => void;
+  private onEnd?: () => void;
 
   /** `script`: the worker's code (scanWorker.js beside this bundle; tests pass their own). */
   constructor(script = workerScript()!) {
     // A small young generation: short-lived line strings die young, and the worker's peak memory stays low.
     this.thread = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     this.thread.unref();
-    this.thread.on('message', (msg: { result: ScanResult }) => {
-      const i = this.inFlight.findIndex((s) => s.file.path === msg.result.path);
-      if (i !== -1) this.inFlight.splice(i, 1);
-      if (this.onResult) this.onResult(msg.result);
-      else this.kept.push(msg.result);
+    this.thread.on('message', (msg: WorkerMessage) => {
+      if (this.onResult) this.handle(msg);
+      else this.held.push(msg);
     });
-    // A crash, running out of memory, an exit: whoever listens re-reads the files in flight.
+    // A crash, running out of memory, an exit: the scan re-reads the files it took and did not answer.
     const died = () => {
       if (this.exited) return;
       this.exited = true;
-      this.onExit?.();
+      this.onEnd?.();
     };
     this.thread.on('error', died);
     this.thread.once('exit', died);
   }
 
-  send(file: LogFile, options: ReadOptions): void {
-    this.inFlight.push({ file, options });
-    this.thread.postMessage({ file, options });
+  /** Messages held for a listener still to come. */
+  get kept(): number {
+    return this.held.length;
   }
 
-  /** From now on answers go to `onResult` (the ones kept so far first, right away) and a death to `onExit`. */
-  listen(onResult: (r: ScanResult) => void, onExit: () => void): void {
+  /** Ended: drained, or dead. */
+  get ended(): boolean {
+    return this.drained || this.exited;
+  }
+
+  private handle(msg: WorkerMessage): void {
+    if ('drained' in msg) {
+      this.drained = true;
+      this.onEnd?.();
+    } else {
+      this.onResult?.(msg.index, msg.result);
+    }
+  }
+
+  /** Starts taking files from `queue`. */
+  start(queue: ScanQueue): void {
+    this.queue = queue;
+    this.thread.postMessage(queue.message);
+  }
+
+  /** From now on answers go to `onResult` (the ones kept so far first, right away), and the end to `onEnd`. */
+  listen(onResult: (index: number, r: ScanResult) => void, onEnd: () => void): void {
     this.onResult = onResult;
-    this.onExit = onExit;
-    for (const r of this.kept.splice(0)) onResult(r);
-    if (this.exited) onExit();
+    this.onEnd = onEnd;
+    for (const msg of this.held.splice(0)) this.handle(msg);
+    if (this.exited) onEnd();
   }
 
   /** Stops the thread; answers still on their way are dropped. */
   stop(): void {
     this.onResult = undefined;
-    this.onExit = undefined;
+    this.onEnd = undefined;
     this.exited = true;
     void this.thread.terminate();
   }
 }
 
 /**
- * The workers a cold scan of `files` will use, given their first files now: `early` (started before the files
- * were listed) trimmed or topped up to the count the scan takes. The scan (parallelScan.ts) takes them over.
+ * The workers a cold scan of `files` will use, started on them now: `early` (started before the files were listed)
+ * trimmed or topped up to the count the scan takes. The scan (parallelScan.ts) takes them over.
  */
 export function primeScanWorkers(early: ScanWorker[], files: LogFile[], requested: number | undefined, options: ReadOptions): ScanWorker[] {
   const n = workerCount(files.length, requested);
   for (const w of early.splice(n)) w.stop();
   while (early.length < n) early.push(new ScanWorker());
-  let next = 0;
-  for (const w of early) for (let k = 0; k < IN_FLIGHT && next < files.length; k++) w.send(files[next++]!, options);
+  const queue = new ScanQueue(files, options);
+  for (const w of early) w.start(queue);
   return early;
 }
