@@ -166,7 +166,14 @@ export class RecordingSink implements LedgerSink {
   private readonly ops = new Map<string, FileOps>();
   unreadable: { path: string; error: string }[];
 
-  constructor(private readonly target?: LedgerSink) {
+  /**
+   * `strings`: inline (the journal), or a table (a worker's message: each distinct string is posted, and interned by
+   * the receiver, once per file instead of once per item).
+   */
+  constructor(
+    private readonly target?: LedgerSink,
+    private readonly strings: StringCodec = inlineStrings,
+  ) {
     this.unreadable = target ? target.unreadable : [];
   }
 
@@ -187,7 +194,7 @@ export class RecordingSink implements LedgerSink {
   }
 
   add(path: string, parsed: ParsedLine): void {
-    const encoded = encodeParsed(parsed, inlineStrings);
+    const encoded = encodeParsed(parsed, this.strings);
     if (encoded.length) this.opsFor(path).items.push(...encoded);
     this.target?.add(path, parsed);
   }
@@ -206,13 +213,15 @@ export class RecordingSink implements LedgerSink {
   }
 
   /**
-   * The recorded ops, and forgets them. Copies of one response within a file collapse to the copy the ledger keeps
-   * (the largest, the original over a fork copy), so a replay yields the same ledger from fewer items.
+   * The recorded ops, and forgets them. With inline strings (ops to persist), copies of one response within a file
+   * collapse to the copy the ledger keeps (the largest, the original over a fork copy), so a replay yields the same
+   * ledger from fewer items. A worker's ops go straight to a ledger, which picks among copies itself: not worth the
+   * cost there (copies that differ are ~2% of the items).
    */
   take(): FileOps[] {
     const out = [...this.ops.values()];
     this.ops.clear();
-    for (const o of out) o.items = dedupItems(o.items);
+    if (this.strings === inlineStrings) for (const o of out) o.items = dedupItems(o.items);
     return out;
   }
 }

@@ -8,7 +8,7 @@ import { Ledger } from '../core/ledger';
 import { LiveTotals } from '../core/liveTotals';
 import type { PriceTable } from '../core/pricing';
 import type { UsageRecord } from '../core/usageRecord';
-import { applyOps, inlineStrings, RecordingSink } from './ledgerCodec';
+import { applyOps, inlineStrings, RecordingSink, tableStrings } from './ledgerCodec';
 import { LedgerStore } from './ledgerStore';
 import { listLogFiles, type LogFile } from './logFiles';
 import { readLogFile, type FileCheckpoint, type ReadOptions } from './logReader';
@@ -235,7 +235,7 @@ export class Meter {
         },
         (r) => {
           if (r.unreadable.length) this.ledger.unreadable.push(...r.unreadable);
-          if (r.ops) applyOps(r.ops, sink, inlineStrings);
+          if (r.ops) applyOps(r.ops, sink, r.strings ? tableStrings(r.strings) : inlineStrings);
           if (r.checkpoint) {
             this.checkpoints.set(r.path, r.checkpoint);
             bytesRead += r.checkpoint.size;
