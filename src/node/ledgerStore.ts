@@ -238,9 +238,14 @@ export class LedgerStore {
     const codec = tableStrings();
     const generation = this.generation + 1;
     const records = `records-${generation}.bin`;
+    // The first generation holds only what the logs still say (they were just read): if a crash loses it before the
+    // kernel writes it out, the next run finds it torn and rebuilds it. Later ones may hold history the agents have
+    // deleted since, and are fsynced.
+    const durable = generation > 1;
     writeRecordsFile(
       path.join(this.dir, records),
       ledgers.map((l) => ({ records: l.recordsImage(), files: new Map([...l.fileContributions()].map((f) => [f.id, f.path])) })),
+      { durable },
     );
     let bytes = fs.statSync(path.join(this.dir, records)).size;
     writeFileAtomicWith(this.snapshotPath, (fd) => {
@@ -268,9 +273,10 @@ export class LedgerStore {
       }
       write(`${JSON.stringify({ strings: codec.table })}\n`);
       flush();
-    });
-    // Old journal lines carry the previous generation and are ignored from here on; empty it anyway.
-    writeFileAtomic(this.journalPath, '');
+    }, { durable });
+    // Old journal lines carry the previous generation and are ignored from here on; empty it anyway (no fsync: a
+    // crash that undoes this leaves only lines that are ignored).
+    writeFileAtomic(this.journalPath, '', { durable: false });
     this.generation = generation;
     this.snapshotBytes = bytes;
     this.journalBytes = 0;

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import type { RecordsImage } from '../core/ledger';
 import { TABLE_BLOCK } from '../core/recordTable';
-import { writeFileAtomicWith } from './atomicWrite';
+import { writeFileAtomicWith, type AtomicWriteOptions } from './atomicWrite';
 import { heapCheckpoint } from './youngGeneration';
 
 const MAGIC = 'AMRECS02';
@@ -36,8 +36,8 @@ interface HeaderTable {
 
 const bytesOf = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Writes `tables` to `file` atomically (temp file, fsync, rename). */
-export function writeRecordsFile(file: string, tables: StoredTable[]): void {
+/** Writes `tables` to `file` atomically (temp file, fsync unless `durable` is false, rename). */
+export function writeRecordsFile(file: string, tables: StoredTable[], options: AtomicWriteOptions = {}): void {
   const header: { tables: HeaderTable[] } = {
     tables: tables.map(({ records, files }) => {
       const t = records.table;
@@ -75,7 +75,7 @@ export function writeRecordsFile(file: string, tables: StoredTable[]): void {
       }
       fs.writeSync(fd, bytesOf(Int32Array.from(records.counted)));
     }
-  });
+  }, options);
 }
 
 function grow(buf: Buffer, need: number, used: number): Buffer {

@@ -43,7 +43,8 @@ export function summaryScope(roots: { dir: string }[]): string {
 }
 
 export function writeSummary(stateDir: string, summary: StatusSummary): void {
-  writeFileAtomic(path.join(stateDir, SUMMARY_FILE), JSON.stringify(summary));
+  // Derived from the ledger, and rebuilt when unreadable: no fsync.
+  writeFileAtomic(path.join(stateDir, SUMMARY_FILE), JSON.stringify(summary), { durable: false });
 }
 
 /** The summary, or undefined when there is none or it cannot be read (the caller then catches up itself). */

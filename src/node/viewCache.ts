@@ -59,7 +59,7 @@ export function writeView<T>(stateDir: string, key: string, fingerprint: string,
   const file = fileFor(stateDir, key);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, JSON.stringify({ fingerprint, view } satisfies CachedView<T>));
+    writeFileAtomic(file, JSON.stringify({ fingerprint, view } satisfies CachedView<T>), { durable: false });
   } catch {
     // A cache: failing to write it only costs the next run some time.
   }
