@@ -35,6 +35,9 @@ function ensureCcusage(): boolean {
 const GNU_TIME = '/usr/bin/time';
 
 /** The goals this engine is built against (issue 3). */
+/** Cold runs of each tool (in turns, see below). */
+const COLD_RUNS = 5;
+
 const TARGETS = {
   coldSpeedup: 1.5,
   warmNothingNewMs: 200,
@@ -605,37 +608,38 @@ async function main(): Promise<number> {
     };
     const reportArgs = (extra: string[]): string[] => [CLI, 'report', '--json', '--claude-dir', corpus.dir, ...extra];
 
-    // a. ccusage, cold (it keeps no state: every run is a full scan).
+    // a + b. ccusage (it keeps no state: every run is a full scan) and ours, cold into a fresh state dir (or today's
+    // stateless report when --state-dir does not exist yet), run in turns: this machine's speed drifts by tens of
+    // percent within minutes, and a block of one tool's runs after a block of the other's would measure the drift.
     let ccTotals: Totals | null = null;
     let cc: Series | null = null;
     let ccRss: number | null = null;
-    if (haveCcusage) {
-      const runs: RunResult[] = [];
-      for (let i = 0; i < 3; i++) {
-        runs.push(mustSucceed('ccusage', await run(CCUSAGE, ['claude', 'daily', '--json', '--offline'], { env: { ...baseEnv, CLAUDE_CONFIG_DIR: corpus.dir }, measureRss: true, tmp: work })));
-        log(`ccusage run ${i + 1}: ${fmtMs(runs[i]!.wallMs)}`);
-      }
-      cc = series(runs.map((r) => r.wallMs));
-      ccRss = maxOf(runs.map((r) => r.maxRssKb));
-      ccTotals = ccusageTotals(runs[runs.length - 1]!.stdout);
-      rows.push({ label: 'ccusage 20.0.24 `claude daily --json --offline` (cold)', runs: '3', time: `min ${fmtMs(cc.minMs)} / median ${fmtMs(cc.medianMs)}`, rss: fmtMb(ccRss), note: 'baseline; stateless' });
-    }
-    results['ccusage'] = { cold: cc, peakRssKb: ccRss };
-
-    // b. ours, cold full scan into a fresh state dir (or today's stateless report when --state-dir does not exist yet).
+    const ccRuns: RunResult[] = [];
     const coldRuns: RunResult[] = [];
     let stateDir: string | null = null;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < COLD_RUNS; i++) {
+      if (haveCcusage) {
+        ccRuns.push(mustSucceed('ccusage', await run(CCUSAGE, ['claude', 'daily', '--json', '--offline'], { env: { ...baseEnv, CLAUDE_CONFIG_DIR: corpus.dir }, measureRss: true, tmp: work })));
+        log(`ccusage run ${i + 1}: ${fmtMs(ccRuns[i]!.wallMs)}`);
+      }
       const extra = features.stateDir ? ['--state-dir', (stateDir = newStateDir())] : [];
       coldRuns.push(mustSucceed('agent-meter report (cold)', await run(process.execPath, reportArgs(extra), { env: oursEnv, measureRss: true, tmp: work })));
       log(`ours cold run ${i + 1}: ${fmtMs(coldRuns[i]!.wallMs)}`);
     }
+    if (haveCcusage) {
+      cc = series(ccRuns.map((r) => r.wallMs));
+      ccRss = maxOf(ccRuns.map((r) => r.maxRssKb));
+      ccTotals = ccusageTotals(ccRuns[ccRuns.length - 1]!.stdout);
+      rows.push({ label: 'ccusage 20.0.24 `claude daily --json --offline` (cold)', runs: String(COLD_RUNS), time: `min ${fmtMs(cc.minMs)} / median ${fmtMs(cc.medianMs)}`, rss: fmtMb(ccRss), note: 'baseline; stateless' });
+    }
+    results['ccusage'] = { cold: cc, peakRssKb: ccRss };
+
     const cold = series(coldRuns.map((r) => r.wallMs));
     const coldRss = maxOf(coldRuns.map((r) => r.maxRssKb));
     const ourTotals = oursTotals(coldRuns[coldRuns.length - 1]!.stdout);
     rows.push({
       label: features.stateDir ? 'agent-meter `report --json` cold (empty --state-dir)' : 'agent-meter `report --json` (no --state-dir in this build)',
-      runs: '3',
+      runs: String(COLD_RUNS),
       time: `min ${fmtMs(cold.minMs)} / median ${fmtMs(cold.medianMs)}`,
       rss: fmtMb(coldRss),
       note: `RSS from ${coldRuns[0]?.rssSource ?? 'n/a'}`,
