@@ -25,8 +25,9 @@ export function localDate(iso: string, timeZone: string): string {
   return Number.isNaN(d.getTime()) ? iso.slice(0, 10) : f.format(d);
 }
 
-/** True when `timeZone` is a zone this runtime knows. */
+/** True when `timeZone` is a zone this runtime knows. UTC and its aliases need no Intl (see localDate). */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (UTC_ZONES.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { assistantLine } from '../../test/helpers/logLines';
-import { addDays, daysInMonth, localDate, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
+import { addDays, daysInMonth, isValidTimeZone, localDate, localDateMemo, minutesIntoDay, monthStart, weekStart } from './calendar';
 import { budgetStanding, worstLevel } from './budget';
 import { Ledger } from './ledger';
 import { LiveTotals } from './liveTotals';
@@ -117,6 +117,19 @@ describe('calendar and budgets', () => {
     assert.equal(monthStart('2026-11-23'), '2026-11-01');
     assert.equal(daysInMonth('2028-02-10'), 29);
     assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+  });
+
+  it('knows time zones, and UTC without Intl (whose first use costs ~20 ms of every run)', () => {
+    const intl = mock.method(Intl, 'DateTimeFormat');
+    try {
+      for (const z of ['UTC', 'Etc/UTC', 'GMT']) assert.equal(isValidTimeZone(z), true, z);
+      assert.equal(intl.mock.callCount(), 0);
+      assert.equal(isValidTimeZone('Europe/Paris'), true);
+      assert.equal(isValidTimeZone('Mars/Olympus_Mons'), false);
+      assert.ok(intl.mock.callCount() >= 2);
+    } finally {
+      intl.mock.restore();
+    }
   });
 
   it('tells local time of day and dates across zones', () => {
