@@ -140,15 +140,20 @@ export class Ledger implements LedgerSink {
   /** Folders and files that could not be read in the latest pass (replaced by each full listing). */
   unreadable: { path: string; error: string }[] = [];
   private readonly files = new Map<string, FileContribution>();
+  /** The contribution file() returned last (undefined once that file is forgotten). */
+  private lastFile: FileContribution | undefined;
   private nextFileId = 0;
   /** Bumped on every change; views cache on it. */
   revision = 0;
 
   /** The contribution of one file, created on first use. */
   file(path: string): FileContribution {
+    // Lines come in runs of one file: the last answer saves hashing the path again.
+    const last = this.lastFile;
+    if (last !== undefined && last.path === path) return last;
     let f = this.files.get(path);
     if (!f) this.files.set(path, (f = emptyContribution(path, this.nextFileId++)));
-    return f;
+    return (this.lastFile = f);
   }
 
   /** Nothing counted and no file known yet. */
@@ -318,6 +323,7 @@ export class Ledger implements LedgerSink {
     const f = this.files.get(path);
     if (!f) return;
     this.files.delete(path);
+    if (this.lastFile === f) this.lastFile = undefined;
     this.revision++;
     const t = this.table;
     for (const row of f.rows) {
