@@ -188,15 +188,20 @@ describe('the store', () => {
     m.close();
   }
 
-  it('rebuilds a corrupt snapshot from the logs with a warning', async () => {
-    await seed();
-    fs.writeFileSync(path.join(stateDir, 'ledger', 'snapshot.jsonl'), `{"format":"agent-meter-ledger","version":${STORE_VERSION},"generation":1}\n{"path":"x","items":[["u",`);
+  /** A meter on the damaged store: it says so, rebuilds from the logs and counts them exactly. */
+  async function assertRebuilt(): Promise<void> {
     const m = meter();
     m.open();
     assert.match(m.warnings.join('\n'), /corrupt; rebuilding from the logs/);
     await m.catchUp();
     assert.equal(inputOf(m), 7);
     m.close();
+  }
+
+  it('rebuilds a corrupt snapshot from the logs with a warning', async () => {
+    await seed();
+    fs.writeFileSync(path.join(stateDir, 'ledger', 'snapshot.jsonl'), `{"format":"agent-meter-ledger","version":${STORE_VERSION},"generation":1}\n{"path":"x","items":[["u",`);
+    await assertRebuilt();
     const again = meter();
     again.open();
     assert.deepEqual(again.warnings, []);
@@ -247,12 +252,7 @@ describe('the store', () => {
     assert.equal(cut.ledger.records.size, 0);
     cut.close();
     fs.rmSync(file);
-    const gone = meter();
-    gone.open();
-    assert.match(gone.warnings.join('\n'), /corrupt; rebuilding from the logs/);
-    await gone.catchUp();
-    assert.equal(inputOf(gone), 7);
-    gone.close();
+    await assertRebuilt();
   });
 
   it('fsyncs every snapshot but the first, and rebuilds a first one that a crash left empty', async () => {
@@ -272,12 +272,7 @@ describe('the store', () => {
     for (const name of fs.readdirSync(path.join(stateDir, 'ledger'))) {
       if (/^(snapshot\.jsonl|records-\d+\.bin)$/.test(name)) fs.truncateSync(path.join(stateDir, 'ledger', name), 0);
     }
-    const m = meter();
-    m.open();
-    assert.match(m.warnings.join('\n'), /corrupt; rebuilding from the logs/);
-    await m.catchUp();
-    assert.equal(inputOf(m), 7);
-    m.close();
+    await assertRebuilt();
   });
 
   it('restores the ledger it stored, copies and all, and goes on choosing among them after a restart', async () => {
