@@ -17,6 +17,8 @@ const entries = [
   // `agent-meter serve`, the team server, loaded by the full CLI only for that command. Its database drivers stay
   // packages (node-sqlite3-wasm finds its .wasm beside its own file; pg has an optional native binding).
   { in: 'src/cli/serve.ts', out: 'serve', external: ['node-sqlite3-wasm', 'pg'] },
+  // The Claude Code budget guard hook (`agent-meter guard install`): runs before every prompt, so it stays tiny.
+  { in: 'src/guard/guard.ts', out: 'guard', external: [] },
   // Worker threads for parallel cold scans; loaded from the same dist/ folder by extension and CLI.
   { in: 'src/node/scanWorker.ts', out: 'scanWorker', external: [] },
   // The budget panel's UI, loaded by the webview (a browser, no Node): script and style sheet.

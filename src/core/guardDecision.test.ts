@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { budgetStateSchema, guardDecision, isBudgetState, isFresh, isIsoTimestamp, STALE_AFTER_MS } from './guardDecision';
+import { budgetStateSchema, guardDecision, isBudgetState, isFresh, isIsoTimestamp, readHookInput, STALE_AFTER_MS } from './guardDecision';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const REASON = 'Agent Meter: monthly budget reached ($103.20 of $100.00). Raise agentMeter.budgets.monthly or wait for the period to reset.';
@@ -155,5 +155,20 @@ describe('guardDecision', () => {
   it('says something even when the writer left the reason empty', () => {
     assert.match(guardDecision(stateText('stop', { reason: '  ' }), prompt, NOW).stderr!, /^Agent Meter: the budget is used up\./);
     assert.match(JSON.parse(guardDecision(stateText('throttle', { reason: '' }), prompt, NOW).stdout!).systemMessage, /nearly used up/);
+  });
+});
+
+describe('readHookInput', () => {
+  it('parses complete input, and gives up on complete input that is not JSON', () => {
+    assert.deepEqual(readHookInput(JSON.stringify(agent), true), agent);
+    assert.equal(readHookInput('{"hook_event_name":"UserPromptSubmit"', true), undefined);
+  });
+
+  it('reads the event and tool names from input cut off at the read limit', () => {
+    const cut = JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Agent', tool_input: { prompt: 'x'.repeat(100) } }).slice(0, 90);
+    assert.deepEqual(readHookInput(cut, false), { hook_event_name: 'PreToolUse', tool_name: 'Agent' });
+    const promptCut = JSON.stringify({ ...prompt, prompt: 'y'.repeat(100) }).slice(0, 80);
+    assert.equal(guardDecision(stateText('stop'), readHookInput(promptCut, false), NOW).exitCode, 2);
+    assert.equal(readHookInput('{"session_id":"s","transcr', false), undefined);
   });
 });

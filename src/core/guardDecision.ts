@@ -6,8 +6,9 @@
 // lets the agent through. A guard that blocked on its own malfunction would stop people working for no reason.
 //
 // The zod schema is the contract for writers and readers that load zod anyway. The hook must start fast and does
-// not: it uses `isBudgetState`, a hand-written equivalent (a test checks the two agree). The schema is built inside
-// a /* @__PURE__ */ call so esbuild drops it, and zod with it, from dist/guard.js (a test checks the bundle).
+// not: it uses `isBudgetState`, a hand-written equivalent (a test checks the two agree). The schema is built by a
+// /* @__PURE__ */ function call so esbuild drops it, and zod with it, from dist/guard.js (a test checks the bundle):
+// a pure mark on `z.object(...)` itself would not do, as esbuild keeps its arguments' calls.
 import * as z from 'zod';
 
 export const BUDGET_STATES = ['ok', 'warn', 'throttle', 'stop'] as const;
@@ -24,12 +25,13 @@ export function isIsoTimestamp(s: string): boolean {
 }
 
 /** `<stateDir>/budget-state.json`. Unknown fields are ignored (a later writer may add some). */
-export const budgetStateSchema = /* @__PURE__ */ z.object({
-  version: z.literal(1),
-  updatedAt: z.string().refine(isIsoTimestamp, 'not an ISO-8601 date-time'),
-  state: z.enum(BUDGET_STATES),
-  reason: z.string(),
-});
+export const budgetStateSchema = /* @__PURE__ */ (() =>
+  z.object({
+    version: z.literal(1),
+    updatedAt: z.string().refine(isIsoTimestamp, 'not an ISO-8601 date-time'),
+    state: z.enum(BUDGET_STATES),
+    reason: z.string(),
+  }))();
 export type BudgetState = z.infer<typeof budgetStateSchema>;
 
 /** The hook's equivalent of `budgetStateSchema.safeParse(o).success`, without zod. */
@@ -106,6 +108,21 @@ export function guardDecision(stateText: string | undefined, hookInput: unknown,
     return { exitCode: 2, stderr: `${reason} ${advice}\n`, basis: 'state' };
   }
   return { exitCode: 0, basis: 'state' };
+}
+
+/**
+ * The hook's stdin as a value for guardDecision. Input cut off at the read limit (a huge pasted prompt) is not
+ * JSON; its event and tool names, which Claude Code writes before the prompt or the tool's input, are still read.
+ */
+export function readHookInput(text: string, complete: boolean): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    if (complete) return undefined;
+    const field = (name: string) => new RegExp(`"${name}"\\s*:\\s*"([A-Za-z_]+)"`).exec(text)?.[1];
+    const event = field('hook_event_name');
+    return event === undefined ? undefined : { hook_event_name: event, tool_name: field('tool_name') };
+  }
 }
 
 function hookEvent(input: unknown): { name: string; tool: string | undefined } | undefined {
