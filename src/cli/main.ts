@@ -22,6 +22,7 @@ import { reportJson } from '../core/reportJson';
 import { formatReportTable } from './reportFormat';
 import { statusline } from './statusline';
 import { SYNC_HELP, syncCommand } from './sync';
+import { GUARD_HELP, guardCommandLine } from './guard';
 
 import { VERSION } from './version';
 
@@ -33,6 +34,7 @@ Usage:
   agent-meter statusline [options]   Claude Code statusLine command: reads its JSON on stdin, prints one line
   agent-meter sync [options]         send this machine's totals to the team server (once)
   agent-meter serve [options]        run the team server (agent-meter serve --help)
+  agent-meter guard install|remove   add or remove the Claude Code budget guard hooks
 
 Options for every command:
 ${sharedHelp()}
@@ -50,6 +52,8 @@ statusline:
   --chain COMMAND        also run your previous statusLine command and append its output
 
 ${SYNC_HELP}
+
+${GUARD_HELP}
 `;
 
 /** What the quick entry already did for a report before finding no cached view. */
@@ -200,7 +204,8 @@ export async function main(argv: string[], handoff: { stdin?: string; report?: P
     else if (command === 'statusline') await statuslineCommand(rest, handoff.stdin);
     else if (command === 'sync') return await syncCommand(rest, help);
     else if (command === 'serve') return await loadServe().serveCommand(rest);
-    else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch, statusline, sync or serve)`);
+    else if (command === 'guard') return guardCommandLine(rest, help);
+    else throw new UsageError(`unknown command "${command}" (try: agent-meter report, watch, statusline, sync, serve or guard)`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
