@@ -9,6 +9,7 @@ import { PanelHost } from './vscode/panel';
 import { SettingsWatcher } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
 import { TeamSyncHost, registerTeamCommands } from './vscode/teamSync';
+import { registerGuardCommands } from './vscode/guardCommands';
 import { VERSION } from './cli/version';
 
 /** What `activate` returns: read-only probes for scripts and the integration tests. */
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
   statusBar.teamView = () => team.panelView();
   context.subscriptions.push(log, settings, host, statusBar, panel, team, ...registerCommands(host, panel, log));
   context.subscriptions.push(...registerTeamCommands(team, context.secrets, () => settings.current));
+  registerGuardCommands(context, { stateDir: () => host.stateDir, claudeConfigDirs: () => settings.current['sources.claudeConfigDirs'] });
   context.subscriptions.push(
     team.onDidChange(() => {
       panel.schedule();

@@ -7,6 +7,8 @@ export const COMMANDS = {
   configureTeamSync: 'agentMeter.configureTeamSync',
   setTeamToken: 'agentMeter.setTeamToken',
   syncNow: 'agentMeter.syncNow',
+  installGuard: 'agentMeter.installGuard',
+  removeGuard: 'agentMeter.removeGuard',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

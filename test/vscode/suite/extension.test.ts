@@ -3,6 +3,7 @@
 // The runner (test/vscode/runTests.mjs) points the extension host at a copy of test/fixtures through
 // CLAUDE_CONFIG_DIR / CODEX_HOME / AGENT_METER_HOME and passes what it expects in AGENT_METER_TEST_EXPECT.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -118,7 +119,9 @@ export function defineExtensionTests(): void {
       assert.deepEqual(contributed, [
         'agentMeter.configureTeamSync',
         'agentMeter.exportReport',
+        'agentMeter.installGuard',
         'agentMeter.openPanel',
+        'agentMeter.removeGuard',
         'agentMeter.setTeamToken',
         'agentMeter.showLog',
         'agentMeter.showSessionCost',
@@ -130,6 +133,38 @@ export function defineExtensionTests(): void {
 
       // Show Log
       await vscode.commands.executeCommand('agentMeter.showLog');
+
+      // Install / Remove Claude Code Budget Guard on a config dir the test names. The hook command runs this host's
+      // own runtime (Electron as Node, or code-server's node), from a shell without the host's environment, and
+      // blocks a prompt at a stop state; remove gives the settings back as they were.
+      const claudeDir = path.join(exp.work, 'claude-guard');
+      const guardState = path.join(exp.work, 'guard state');
+      fs.mkdirSync(claudeDir, { recursive: true });
+      fs.mkdirSync(guardState, { recursive: true });
+      fs.writeFileSync(path.join(claudeDir, 'settings.json'), '{"model":"opus"}\n');
+      const installed = await vscode.commands.executeCommand<{ ok: boolean; action?: string; command?: string }>('agentMeter.installGuard', claudeDir);
+      assert.equal(installed?.ok && installed.action, 'installed', JSON.stringify(installed));
+      const guarded = JSON.parse(fs.readFileSync(path.join(claudeDir, 'settings.json'), 'utf8')) as { model: string; hooks: Record<string, { hooks: { command: string }[] }[]> };
+      assert.equal(guarded.model, 'opus');
+      const hookCommand = guarded.hooks['UserPromptSubmit']![0]!.hooks[0]!.command;
+      assert.equal(hookCommand, installed.command);
+      assert.equal(hookCommand.startsWith('ELECTRON_RUN_AS_NODE=1 '), Boolean(process.versions.electron), hookCommand);
+      fs.writeFileSync(
+        path.join(guardState, 'budget-state.json'),
+        JSON.stringify({ version: 1, updatedAt: new Date().toISOString(), state: 'stop', reason: 'Agent Meter: test stop.' }),
+      );
+      const shellEnv: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: process.env['HOME'] };
+      const hook = spawnSync('sh', ['-c', `${hookCommand.replace(/ --state-dir .*$/, '')} --state-dir '${guardState}'`], {
+        input: JSON.stringify({ hook_event_name: 'UserPromptSubmit', prompt: 'hi' }),
+        encoding: 'utf8',
+        env: shellEnv,
+        timeout: 20_000,
+      });
+      assert.equal(hook.status, 2, `${hookCommand}: ${hook.stderr}`);
+      assert.equal(hook.stderr, 'Agent Meter: test stop.\n');
+      const removed = await vscode.commands.executeCommand<{ ok: boolean; action?: string }>('agentMeter.removeGuard', claudeDir);
+      assert.equal(removed?.ok && removed.action, 'removed', JSON.stringify(removed));
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(claudeDir, 'settings.json'), 'utf8')), { model: 'opus' });
 
       // Export Report, both formats, to files the test names (the save dialog is skipped when a target is given)
       const jsonUri = vscode.Uri.file(path.join(exp.work, 'export.json'));
