@@ -44,6 +44,14 @@ export interface FileContribution {
   readonly compactions: Map<string, Compaction>;
   readonly apiErrors: Map<string, ApiError>;
   readonly sessionMeta: SessionMeta[];
+  /**
+   * The file's tool calls, TOOL_STRIDE numbers each: the row of this file's copy of the response that made the call,
+   * the tool's name (index into Ledger.toolNames), input fingerprint, target hash, tool-use id hash. Numbers, not
+   * objects: a large history holds hundreds of thousands of calls.
+   */
+  readonly tools: number[];
+  /** Hashes of the tool-use ids whose results came back with is_error. */
+  readonly toolErrors: number[];
   lines: number;
   rejected: Partial<Record<RejectionReason, number>>;
   repaired: Record<string, number>;
@@ -58,6 +66,8 @@ function emptyContribution(path: string, id: number): FileContribution {
     compactions: new Map(),
     apiErrors: new Map(),
     sessionMeta: [],
+    tools: [],
+    toolErrors: [],
     lines: 0,
     rejected: {},
     repaired: {},
@@ -85,6 +95,18 @@ function prefers(tokens: number, copied: boolean, sessionId: string, table: Reco
   const otherCopied = table.copied(current);
   if (copied !== otherCopied) return otherCopied;
   return sessionId < table.sessionId(current);
+}
+
+/** Numbers per tool call in FileContribution.tools. */
+export const TOOL_STRIDE = 5;
+
+/** A tool call as Ledger.toolCalls() gives it: `row` is the counted copy of the response that made it. */
+export interface ToolCallRow {
+  row: number;
+  name: string;
+  fingerprint: number;
+  target: number;
+  toolId: number;
 }
 
 /** The persisted form of a ledger's records (see Ledger.recordsImage). */
@@ -137,6 +159,9 @@ export class Ledger implements LedgerSink {
   readonly compactions = new Map<string, Compaction>();
   readonly apiErrors = new Map<string, ApiError>();
   readonly sessionInfo = new Map<string, SessionInfo>();
+  /** Tool names (FileContribution.tools holds indexes into this). */
+  readonly toolNames: string[] = [];
+  private readonly toolNameIds = new Map<string, number>();
   /** Folders and files that could not be read in the latest pass (replaced by each full listing). */
   unreadable: { path: string; error: string }[] = [];
   private readonly files = new Map<string, FileContribution>();
@@ -301,7 +326,22 @@ export class Ledger implements LedgerSink {
       if (this.addKeyed(f.compactions, this.compactions, event.key, event)) this.listener?.compaction(event);
     }
     else if (event.kind === 'api-error') this.addKeyed(f.apiErrors, this.apiErrors, event.key, event);
-    else {
+    else if (event.kind === 'tool-call') {
+      // The response was added before its tool calls (same line or an earlier one of this file).
+      const counted = this.counted.get(event.key);
+      const row = counted === undefined ? -1 : this.table.copyIn(counted, f.id);
+      if (row === -1) return;
+      let name = this.toolNameIds.get(event.name);
+      if (name === undefined) {
+        name = this.toolNames.push(event.name) - 1;
+        this.toolNameIds.set(event.name, name);
+      }
+      f.tools.push(row, name, event.fingerprint, event.target, event.toolId);
+      this.revision++;
+    } else if (event.kind === 'tool-error') {
+      f.toolErrors.push(event.toolId);
+      this.revision++;
+    } else {
       f.sessionMeta.push(event);
       this.applySessionMeta(event);
       this.revision++;
@@ -355,6 +395,60 @@ export class Ledger implements LedgerSink {
       for (const o of others) for (const m of o.sessionMeta) this.applySessionMeta(m);
     }
     this.listener?.reset();
+  }
+
+  /**
+   * Every tool call in the files (of the given sessions' copies), with the counted copy of the response that made
+   * it (a fork's copies of a call point at the original). A call logged by several files comes once per file:
+   * dedup by toolId.
+   */
+  *toolCalls(sessionIds?: ReadonlySet<string>): IterableIterator<ToolCallRow> {
+    const t = this.table;
+    for (const f of this.files.values()) {
+      const tools = f.tools;
+      for (let i = 0; i < tools.length; i += TOOL_STRIDE) {
+        // A file's copy of a response carries the file's session; the original file holds the original's copy.
+        if (sessionIds && !sessionIds.has(t.sessionId(tools[i]!))) continue;
+        const counted = this.counted.get(t.key(tools[i]!)!);
+        if (counted === undefined) continue;
+        yield { row: counted, name: this.toolNames[tools[i + 1]!]!, fingerprint: tools[i + 2]!, target: tools[i + 3]!, toolId: tools[i + 4]! };
+      }
+    }
+  }
+
+  /** Hashes of the tool-use ids whose results failed, over every file. */
+  failedTools(): Set<number> {
+    const failed = new Set<number>();
+    for (const f of this.files.values()) for (const id of f.toolErrors) failed.add(id);
+    return failed;
+  }
+
+  /** The counted records of the given sessions, with their rows (without building the other sessions' records). */
+  *recordsOfSessions(sessionIds: ReadonlySet<string>): IterableIterator<[number, UsageRecord]> {
+    const t = this.table;
+    for (const row of this.counted.values()) if (sessionIds.has(t.sessionId(row))) yield [row, t.get(row)];
+  }
+
+  /**
+   * A file's tool calls and failed tool ids for the snapshot: the calls as FileContribution.tools, with each name
+   * turned into `nameId(name)` (the snapshot's string table). Rows stay valid: the records file keeps them.
+   */
+  toolsImage(f: FileContribution, nameId: (name: string) => number): { tools: number[]; toolErrors: number[] } {
+    const tools = f.tools.slice();
+    for (let i = 1; i < tools.length; i += TOOL_STRIDE) tools[i] = nameId(this.toolNames[tools[i]!]!);
+    return { tools, toolErrors: f.toolErrors.slice() };
+  }
+
+  /** Takes back what toolsImage() gave, after the file's records were restored; calls on foreign rows are dropped. */
+  restoreTools(path: string, tools: number[], toolErrors: number[], nameOf: (id: number) => string | undefined): void {
+    const f = this.file(path);
+    for (let i = 0; i + TOOL_STRIDE <= tools.length; i += TOOL_STRIDE) {
+      const row = tools[i]!;
+      const name = nameOf(tools[i + 1]!);
+      if (name === undefined || this.table.key(row) === undefined || this.table.file(row) !== f.id) continue;
+      this.addEvent(f, { kind: 'tool-call', key: this.table.key(row)!, name, fingerprint: tools[i + 2]!, target: tools[i + 3]!, toolId: tools[i + 4]! });
+    }
+    for (const id of toolErrors) f.toolErrors.push(id);
   }
 
   /** Data-quality counters summed over every file. */

@@ -79,7 +79,14 @@ export interface EstimateRecord {
 export type SessionEvent =
   | { kind: 'compaction'; key: string; sessionId: string; timestamp: string; preTokens?: number; postTokens?: number }
   | { kind: 'api-error'; key: string; sessionId: string; timestamp: string; status?: number; error?: string }
-  | { kind: 'session-meta'; sessionId: string; project?: string; branch?: string; timestamp?: string };
+  | { kind: 'session-meta'; sessionId: string; project?: string; branch?: string; timestamp?: string }
+  /**
+   * A tool call of a response (`key`: the response's record key), known by hashes only: of its tool-use id (to
+   * match its result), of its whole input, and of its target (a Bash command, an edited file's path; 0 = none).
+   */
+  | { kind: 'tool-call'; key: string; toolId: number; name: string; fingerprint: number; target: number }
+  /** A tool result that came back with is_error (`toolId`: hash of the tool-use id it answers). */
+  | { kind: 'tool-error'; toolId: number };
 
 /** What a parser makes of one line. */
 export type ParsedLine =

@@ -71,6 +71,10 @@ export function encodeEvent(ev: SessionEvent, s: StringCodec): Item {
       return ['x', ev.key, s.enc(ev.sessionId), ev.timestamp, ev.status ?? null, ev.error ?? null];
     case 'session-meta':
       return ['m', s.enc(ev.sessionId), s.enc(ev.project), s.enc(ev.branch), ev.timestamp ?? null];
+    case 'tool-call':
+      return ['t', ev.key, s.enc(ev.name), ev.fingerprint, ev.target, ev.toolId];
+    case 'tool-error':
+      return ['f', ev.toolId];
   }
 }
 
@@ -130,6 +134,10 @@ export function decodeItem(it: Item, s: StringCodec): ParsedLine {
       return { kind: 'event', event: { kind: 'api-error', key: str(it[1]), sessionId: s.dec(it[2]) ?? '', timestamp: str(it[3]), status: optNum(it[4]), error: typeof it[5] === 'string' ? it[5] : undefined } };
     case 'm':
       return { kind: 'event', event: { kind: 'session-meta', sessionId: s.dec(it[1]) ?? '', project: s.dec(it[2]), branch: s.dec(it[3]), timestamp: typeof it[4] === 'string' ? it[4] : undefined } };
+    case 't':
+      return { kind: 'event', event: { kind: 'tool-call', key: str(it[1]), name: s.dec(it[2]) ?? '', fingerprint: num(it[3]), target: num(it[4]), toolId: num(it[5]) } };
+    case 'f':
+      return { kind: 'event', event: { kind: 'tool-error', toolId: num(it[1]) } };
     case 'r':
       return { kind: 'rejected', reason: str(it[1]) as RejectionReason };
     default:

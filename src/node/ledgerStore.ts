@@ -40,6 +40,9 @@ interface SnapshotEntry {
   lines: number;
   repaired?: Record<string, number>;
   items: Item[];
+  /** The file's tool calls (Ledger.toolsImage; names as string-table ids) and failed tool ids. */
+  tools?: number[];
+  toolErrors?: number[];
 }
 
 interface JournalLine {
@@ -199,6 +202,9 @@ export class LedgerStore {
         heapCheckpoint();
         const f = JSON.parse(line) as SnapshotEntry;
         applyOps({ path: f.path, lines: f.lines, repaired: f.repaired, items: f.items }, target(f.path), codec);
+        if (Array.isArray(f.tools) || Array.isArray(f.toolErrors)) {
+          target(f.path).restoreTools(f.path, numbers(f.tools), numbers(f.toolErrors), (id) => codec.dec(id));
+        }
         if (f.cp) checkpoints.set(f.path, f.cp);
       });
     } catch {
@@ -268,6 +274,7 @@ export class LedgerStore {
       for (const ledger of ledgers) {
         for (const f of ledger.fileContributions()) {
           const entry: SnapshotEntry = { path: f.path, cp: checkpoints.get(f.path) ?? null, ...encodeContribution(f, [], codec) };
+          if (f.tools.length || f.toolErrors.length) Object.assign(entry, ledger.toolsImage(f, (name) => codec.enc(name) as number));
           write(`${JSON.stringify(entry)}\n`);
         }
       }
@@ -372,4 +379,9 @@ function forEachLine(fd: number, from: number, to: number, onLine: (line: string
     if (start < n) carry.push(Buffer.from(chunk.subarray(start, n)));
   }
   if (carry.length) throw new Error('the last line has no newline');
+}
+
+/** The numbers of a snapshot field that should be a number array (anything else: none). */
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isSafeInteger(x)) : [];
 }

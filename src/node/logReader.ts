@@ -116,6 +116,7 @@ class FileScan {
     requestId: Buffer;
     depth: number;
     lineStart: Buffer;
+    toolUse?: Buffer;
     /** The lines parsed so far: response id → copies of their bytes from `usage` to the end of the request id. */
     seen: Map<string, Buffer[]>;
   };
@@ -138,7 +139,17 @@ class FileScan {
     const r = parser.responseShape;
     if (r) {
       const b = (s: string) => Buffer.from(s, 'utf8');
-      this.shape = { id: b(r.id), open: b(r.open), close: b(r.close), usage: b(r.usage), requestId: b(r.requestId), depth: r.depth, lineStart: b(r.lineStart), seen: new Map() };
+      this.shape = {
+        id: b(r.id),
+        open: b(r.open),
+        close: b(r.close),
+        usage: b(r.usage),
+        requestId: b(r.requestId),
+        depth: r.depth,
+        lineStart: b(r.lineStart),
+        toolUse: r.toolUse === undefined ? undefined : b(r.toolUse),
+        seen: new Map(),
+      };
     }
   }
 
@@ -197,10 +208,9 @@ class FileScan {
    * The line as text with the unread value replaced by `[]` (see FileParser.responseShape), or undefined when its
    * shape is not the expected one (then the whole line is parsed). Saves decoding and parsing most of the bytes.
    */
-  private elided(line: Buffer, close: number): string | undefined {
+  private elided(line: Buffer, close: number, i: number): string | undefined {
     const s = this.shape!;
     if (close === -1 || !startsWith(line, 0, line.length, s.lineStart)) return undefined;
-    const i = line.indexOf(s.open);
     if (i === -1 || close <= i) return undefined;
     let depth = 0;
     for (let k = 0; k < i; k++) {
@@ -254,6 +264,13 @@ class FileScan {
       return LineOutcome.Counted;
     }
     const head = this.parser.classifyHead?.(buf, start, end);
+    if (head === 'tool-result') {
+      if (last === 'wait') return LineOutcome.Unfinished;
+      this.lines++;
+      const event = this.parser.toolResult?.(buf, start, end);
+      if (event) this.ledger.add(path, { kind: 'event', event });
+      return LineOutcome.Counted;
+    }
     if (head === 'skip' || (head === undefined && !this.wanted(buf, start, end))) {
       this.lines++;
       return LineOutcome.Counted;
@@ -261,13 +278,20 @@ class FileScan {
     const line = buf.subarray(start, end);
     const shape = this.shape;
     const close = shape ? this.lastClose(line) : -1;
+    const open = shape && close !== -1 ? line.indexOf(shape.open) : -1;
+    // A content block that is a tool call: read it from the bytes (the parser never sees the content).
+    const tool =
+      shape?.toolUse && open !== -1 && open < close && startsWith(line, open + shape.open.length, close, shape.toolUse) && last === 'no'
+        ? this.parser.toolCall?.(line, open + shape.open.length, close)
+        : undefined;
     // Another content block of a response already parsed in this file: same ids, same usage, nothing new.
     const signature = shape && last === 'no' ? this.signature(line, close) : undefined;
     if (signature !== undefined && this.seenBefore(line, signature)) {
       this.lines++;
+      if (tool) this.ledger.add(path, { kind: 'event', event: tool });
       return LineOutcome.Counted;
     }
-    const short = shape && line.length > ELIDE_MIN_BYTES ? this.elided(line, close) : undefined;
+    const short = shape && line.length > ELIDE_MIN_BYTES ? this.elided(line, close, open) : undefined;
     const text = short ?? line.toString('utf8');
     const parsed = this.parser.parseLine(text);
     if (parsed.kind === 'rejected' && parsed.reason === 'invalid-json' && last !== 'no') {
@@ -280,6 +304,7 @@ class FileScan {
     if (signature !== undefined && parsed.kind === 'usage') this.remember(line, signature);
     if (parsed.kind !== 'rejected' && parsed.kind !== 'skip' && (short !== undefined ? !isUtf8(line) : text.includes('\uFFFD') && !isValidUtf8(line))) this.repairs++;
     this.ledger.add(path, parsed);
+    if (tool && parsed.kind === 'usage') this.ledger.add(path, { kind: 'event', event: tool });
     return LineOutcome.Counted;
   }
 

@@ -15,8 +15,12 @@ import {
   isOptObject,
   isOptString,
   parseJsonObject,
+  bytesHash,
+  jsonStringEnd,
   type FileParser,
+  type SearchableBytes,
 } from './jsonl';
+import type { SessionEvent } from '../usageRecord';
 
 const count = z.number().int().nonnegative();
 
@@ -128,6 +132,24 @@ const KEY_MESSAGE = ascii('"message":');
 const KEY_ATTACHMENT = ascii('"attachment":');
 const MSG_ID = ascii('{"id":"');
 const MSG_USER = ascii('{"role":"user"');
+/** A tool result's keys come in two orders: `tool_use_id` first (successes), or `type` first and `tool_use_id` last. */
+const USER_TOOL_RESULT = [ascii(',"content":[{"tool_use_id":"'), ascii(',"content":[{"type":"tool_result"')];
+const TOOL_RESULT_ID = ascii('"tool_use_id":"');
+const IS_ERROR = ascii('"is_error":');
+const TRUE = ascii('true');
+const TOOL_USE = ascii('{"type":"tool_use","id":"');
+const TOOL_NAME = ascii('","name":"');
+const TOOL_INPUT = ascii('","input":');
+const RESPONSE_ID = ascii('"message":{"id":"');
+const REQUEST_ID = ascii('"requestId":"');
+/** Where a tool call's target is, by tool: the Bash command, the path of the file an edit tool changes. */
+const TARGET_KEYS: Record<string, Uint8Array> = {
+  Bash: ascii('"command":"'),
+  Edit: ascii('"file_path":"'),
+  MultiEdit: ascii('"file_path":"'),
+  Write: ascii('"file_path":"'),
+  NotebookEdit: ascii('"notebook_path":"'),
+};
 /** `{"type":"…"` line types: the ones that matter, and the ones known to carry nothing billable. */
 const TYPE_PARSE = ['queue-operation"', 'ai-title"'].map(ascii);
 const TYPE_SKIP = ['last-prompt"', 'mode"', 'permission-mode"', 'file-history-snapshot"'].map(ascii);
@@ -144,7 +166,7 @@ function bytesAt(b: Uint8Array, at: number, end: number, word: Uint8Array): bool
  * opening with `"id"` is an API response, with `"role":"user"` a user turn; `attachment` is an attachment.
  * `{"type":"…"` lines name their type first. Anything else is left to the needles.
  */
-export function classifyClaudeHead(b: Uint8Array, start: number, end: number): 'parse' | 'skip' | undefined {
+export function classifyClaudeHead(b: Uint8Array, start: number, end: number): 'parse' | 'skip' | 'tool-result' | undefined {
   if (bytesAt(b, start, end, HEAD_TYPE)) {
     const t = start + HEAD_TYPE.length;
     for (const w of TYPE_PARSE) if (bytesAt(b, t, end, w)) return 'parse';
@@ -156,7 +178,7 @@ export function classifyClaudeHead(b: Uint8Array, start: number, end: number): '
   if (brace === -1 || brace >= end) return undefined;
   if (bytesAt(b, brace - KEY_MESSAGE.length, end, KEY_MESSAGE)) {
     if (bytesAt(b, brace, end, MSG_ID)) return 'parse';
-    if (bytesAt(b, brace, end, MSG_USER)) return 'skip';
+    if (bytesAt(b, brace, end, MSG_USER)) return USER_TOOL_RESULT.some((w) => bytesAt(b, brace + MSG_USER.length, end, w)) ? 'tool-result' : 'skip';
     return undefined;
   }
   if (bytesAt(b, brace - KEY_ATTACHMENT.length, end, KEY_ATTACHMENT)) return 'skip';
@@ -185,8 +207,11 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
       requestId: '"requestId":"',
       depth: 2,
       lineStart: '{"parentUuid":',
+      toolUse: '{"type":"tool_use"',
     },
     classifyHead: classifyClaudeHead,
+    toolCall: claudeToolCall,
+    toolResult: claudeToolError,
     state: () => ({ latestSeen }),
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);
@@ -216,6 +241,62 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
       }
     },
   };
+}
+
+/** Text of ASCII bytes [from, to) (tool names). */
+function asciiText(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/**
+ * The tool call of a response line whose content is one tool_use block (the CLI logs one line per block):
+ * `{"type":"tool_use","id":"toolu_…","name":"Bash","input":{…}}` up to `to`. The record key comes from the same
+ * line (`message.id`, `requestId`), as the parser builds it.
+ */
+export function claudeToolCall(line: SearchableBytes, from: number, to: number): SessionEvent | undefined {
+  if (!bytesAt(line, from, to, TOOL_USE)) return undefined;
+  const idFrom = from + TOOL_USE.length;
+  const idTo = jsonStringEnd(line, idFrom, to);
+  if (idTo === -1 || !bytesAt(line, idTo, to, TOOL_NAME)) return undefined;
+  const nameFrom = idTo + TOOL_NAME.length;
+  const nameTo = jsonStringEnd(line, nameFrom, Math.min(to, nameFrom + 128));
+  if (nameTo === -1 || !bytesAt(line, nameTo, to, TOOL_INPUT)) return undefined;
+  const inputFrom = nameTo + TOOL_INPUT.length;
+  const name = intern(asciiText(line, nameFrom, nameTo));
+  let target = 0;
+  const targetKey = TARGET_KEYS[name];
+  if (targetKey) {
+    const k = line.indexOf(targetKey, inputFrom);
+    const valueTo = k === -1 || k >= to ? -1 : jsonStringEnd(line, k + targetKey.length, to);
+    if (valueTo !== -1) target = bytesHash(line, k + targetKey.length, valueTo) || 1;
+  }
+  const r = line.indexOf(RESPONSE_ID);
+  const rTo = r === -1 || r >= from ? -1 : jsonStringEnd(line, r + RESPONSE_ID.length, from);
+  if (rTo === -1) return undefined;
+  const responseId = asciiText(line, r + RESPONSE_ID.length, rTo);
+  const q = line.indexOf(REQUEST_ID, to);
+  const qTo = q === -1 ? -1 : jsonStringEnd(line, q + REQUEST_ID.length, line.length);
+  const key = qTo === -1 ? responseId : `${responseId}:${asciiText(line, q + REQUEST_ID.length, qTo)}`;
+  return { kind: 'tool-call', key, toolId: bytesHash(line, idFrom, idTo), name, fingerprint: bytesHash(line, inputFrom, to), target };
+}
+
+/**
+ * A user line answering a tool call: a tool-error event when its result came back with `is_error: true`. The real
+ * CLI writes successes as `{"tool_use_id":…,"type":"tool_result","content":…,"is_error":false}` and failures as
+ * `{"type":"tool_result","content":…,"is_error":true,"tool_use_id":…}`. The first occurrence of either key is the
+ * key itself: a JSON string cannot hold its raw bytes (quotes inside are escaped). Only failures pay for the id.
+ */
+export function claudeToolError(b: SearchableBytes, start: number, end: number): SessionEvent | undefined {
+  const e = b.indexOf(IS_ERROR, start);
+  if (e === -1 || e >= end || !bytesAt(b, e + IS_ERROR.length, end, TRUE)) return undefined;
+  const a = b.indexOf(TOOL_RESULT_ID, start);
+  if (a === -1 || a >= end) return undefined;
+  const idFrom = a + TOOL_RESULT_ID.length;
+  const idTo = jsonStringEnd(b, idFrom, end);
+  if (idTo === -1) return undefined;
+  return { kind: 'tool-error', toolId: bytesHash(b, idFrom, idTo) };
 }
 
 function parseAssistant(obj: Record<string, unknown>): ParsedLine {

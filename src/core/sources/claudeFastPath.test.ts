@@ -69,7 +69,7 @@ describe('Claude hot path', () => {
 
   it('the head classifier never skips a line that carries usage, an estimate or an event', () => {
     const parser = createClaudeFileParser('s');
-    const counts = { parse: 0, skip: 0, unknown: 0 };
+    const counts = { parse: 0, skip: 0, 'tool-result': 0, unknown: 0 };
     for (const l of lines) {
       const bytes = Buffer.from(l);
       const head = classifyClaudeHead(bytes, 0, bytes.length);

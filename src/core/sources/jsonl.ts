@@ -1,6 +1,6 @@
 // Shared JSONL line handling for every source. The reader (src/node) hands each line's text to a source parser;
 // the parser uses these helpers so that no exception escapes and every bad line becomes a counted rejection.
-import type { ParsedLine } from '../usageRecord';
+import type { ParsedLine, SessionEvent } from '../usageRecord';
 
 /** Parses one JSON object line, or returns the rejection it earns. */
 export function parseJsonObject(
@@ -18,6 +18,11 @@ export function parseJsonObject(
   return { ok: true, value: value as Record<string, unknown> };
 }
 
+/** Raw bytes with a native substring search: the reader hands Node Buffers (core code stays free of `Buffer`). */
+export interface SearchableBytes extends Uint8Array {
+  indexOf(value: Uint8Array | number, byteOffset?: number): number;
+}
+
 /** A source's view of one log file: the reader asks it about each line in order. */
 export interface FileParser {
   /** A line is parsed when it contains one of these (checked on raw bytes)… */
@@ -31,8 +36,19 @@ export interface FileParser {
    * A cheaper first look at the line's first bytes (bytes [start, end) of `bytes`): 'parse' or 'skip' when the
    * head alone tells, undefined to fall back to the needles. Saves searching long lines whose head says enough.
    */
-  classifyHead?(bytes: Uint8Array, start: number, end: number): 'parse' | 'skip' | undefined;
+  classifyHead?(bytes: Uint8Array, start: number, end: number): 'parse' | 'skip' | 'tool-result' | undefined;
   parseLine(text: string): ParsedLine;
+  /**
+   * A line classifyHead called 'tool-result' (bytes [start, end)): the event it carries (a failed tool result), read
+   * from the bytes without parsing the line (tool output is most of a log's bytes).
+   */
+  toolResult?(bytes: SearchableBytes, start: number, end: number): SessionEvent | undefined;
+  /**
+   * A response line whose content (bytes [from, to): from just after `responseShape.open` to the last `close`)
+   * starts with `responseShape.toolUse`: the tool call it carries, read from the bytes (ids and input are hashed,
+   * never kept). Asked for repeats too: each content block of a response is its own line.
+   */
+  toolCall?(line: SearchableBytes, from: number, to: number): SessionEvent | undefined;
   /** What the parser carries from line to line, to resume a file after a restart (JSON-serialisable). */
   state(): object;
   /**
@@ -55,6 +71,8 @@ export interface FileParser {
     requestId: string;
     depth: number;
     lineStart: string;
+    /** How a content value holding a tool call starts (see toolCall). */
+    toolUse?: string;
   };
 }
 
@@ -84,3 +102,31 @@ export const isOptString = (v: unknown): boolean => v === undefined || v === nul
 export const isOptBool = (v: unknown): boolean => v === undefined || v === null || typeof v === 'boolean';
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const isOptObject = (v: unknown): boolean => v === undefined || v === null || isObject(v);
+
+/**
+ * A 30-bit FNV-1a hash of bytes [from, to) (a small integer: stored unboxed). Inputs over 4 KB are hashed on their
+ * first and last 2 KB and their length: a fingerprint for "the same call again", not a content digest.
+ */
+export function bytesHash(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  const mix = (a: number, z: number) => {
+    for (let i = a; i < z; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  };
+  if (to - from <= 4096) mix(from, to);
+  else {
+    mix(from, from + 2048);
+    mix(to - 2048, to);
+    h = Math.imul(h ^ (to - from), 0x01000193);
+  }
+  return (h >>> 0) & 0x3fffffff;
+}
+
+/** End (index of the closing quote) of the JSON string whose content starts at `from`, or -1. */
+export function jsonStringEnd(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c === 0x22) return i;
+    if (c === 0x5c) i++;
+  }
+  return -1;
+}
