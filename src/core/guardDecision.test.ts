@@ -19,6 +19,7 @@ describe('budget state validation', () => {
     { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'warn', reason: 'x' },
     { version: 1, updatedAt: '2026-11-23T13:59:00+02:00', state: 'throttle', reason: 'x' },
     { version: 1, updatedAt: '2026-11-23T11:59:00.123456Z', state: 'stop', reason: 'x', extra: { ignored: true } },
+    { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop', reason: 'x', sessionId: 'abc' },
   ];
   const invalid: unknown[] = [
     null,
@@ -41,6 +42,8 @@ describe('budget state validation', () => {
     { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop' },
     { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop', reason: null },
     { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop', reason: 7 },
+    { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop', reason: 'x', sessionId: '' },
+    { version: 1, updatedAt: '2026-11-23T11:59:00Z', state: 'stop', reason: 'x', sessionId: 5 },
   ];
 
   it('the hand-written check agrees with the zod schema on valid and invalid states', () => {
@@ -158,6 +161,17 @@ describe('guardDecision', () => {
   });
 });
 
+describe('a session budget', () => {
+  const scoped = (state: string) => JSON.stringify({ ...JSON.parse(stateText(state)), sessionId: 's' });
+  it('stops the session it is about, and lets every other session through', () => {
+    assert.equal(guardDecision(scoped('stop'), prompt, NOW).exitCode, 2);
+    assert.equal(guardDecision(scoped('throttle'), agent, NOW).exitCode, 2);
+    const other = guardDecision(scoped('stop'), { ...prompt, session_id: 'a-new-session' }, NOW);
+    assert.deepEqual(other, { exitCode: 0, basis: 'other-session' });
+    assert.equal(guardDecision(scoped('stop'), { hook_event_name: 'UserPromptSubmit' }, NOW).exitCode, 0, 'no session id: not the one');
+  });
+});
+
 describe('readHookInput', () => {
   it('parses complete input, and gives up on complete input that is not JSON', () => {
     assert.deepEqual(readHookInput(JSON.stringify(agent), true), agent);
@@ -166,7 +180,7 @@ describe('readHookInput', () => {
 
   it('reads the event and tool names from input cut off at the read limit', () => {
     const cut = JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', tool_name: 'Agent', tool_input: { prompt: 'x'.repeat(100) } }).slice(0, 90);
-    assert.deepEqual(readHookInput(cut, false), { hook_event_name: 'PreToolUse', tool_name: 'Agent' });
+    assert.deepEqual(readHookInput(cut, false), { hook_event_name: 'PreToolUse', tool_name: 'Agent', session_id: 's' });
     const promptCut = JSON.stringify({ ...prompt, prompt: 'y'.repeat(100) }).slice(0, 80);
     assert.equal(guardDecision(stateText('stop'), readHookInput(promptCut, false), NOW).exitCode, 2);
     assert.equal(readHookInput('{"session_id":"s","transcr', false), undefined);

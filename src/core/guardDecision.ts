@@ -31,6 +31,8 @@ export const budgetStateSchema = /* @__PURE__ */ (() =>
     updatedAt: z.string().refine(isIsoTimestamp, 'not an ISO-8601 date-time'),
     state: z.enum(BUDGET_STATES),
     reason: z.string(),
+    /** Set when a session budget decides the state: it applies to that Claude Code session only. */
+    sessionId: z.string().min(1).optional(),
   }))();
 export type BudgetState = z.infer<typeof budgetStateSchema>;
 
@@ -43,7 +45,8 @@ export function isBudgetState(o: unknown): o is BudgetState {
     typeof r['updatedAt'] === 'string' &&
     isIsoTimestamp(r['updatedAt']) &&
     (BUDGET_STATES as readonly unknown[]).includes(r['state']) &&
-    typeof r['reason'] === 'string'
+    typeof r['reason'] === 'string' &&
+    (r['sessionId'] === undefined || (typeof r['sessionId'] === 'string' && r['sessionId'].length > 0))
   );
 }
 
@@ -54,7 +57,7 @@ export function isFresh(updatedAt: string, now: Date): boolean {
 }
 
 /** Why the guard decided as it did (for tests and debugging; Claude Code only sees the exit code and the output). */
-export type GuardBasis = 'no-input' | 'no-state' | 'invalid-state' | 'stale-state' | 'state';
+export type GuardBasis = 'no-input' | 'no-state' | 'invalid-state' | 'stale-state' | 'other-session' | 'state';
 
 export interface GuardDecision {
   exitCode: 0 | 2;
@@ -95,6 +98,8 @@ export function guardDecision(stateText: string | undefined, hookInput: unknown,
 
   const { state } = parsed;
   if (state !== 'throttle' && state !== 'stop') return { exitCode: 0, basis: 'state' };
+  // A session budget's state is about one session; another session (a new one, most often) goes through.
+  if (parsed.sessionId !== undefined && event.sessionId !== parsed.sessionId) return { exitCode: 0, basis: 'other-session' };
   const reason = parsed.reason.trim() || FALLBACK_REASON[state];
   if (event.name === 'UserPromptSubmit') {
     if (state === 'stop') return { exitCode: 2, stderr: `${reason}\n`, basis: 'state' };
@@ -121,15 +126,17 @@ export function readHookInput(text: string, complete: boolean): unknown {
     if (complete) return undefined;
     const field = (name: string) => new RegExp(`"${name}"\\s*:\\s*"([A-Za-z_]+)"`).exec(text)?.[1];
     const event = field('hook_event_name');
-    return event === undefined ? undefined : { hook_event_name: event, tool_name: field('tool_name') };
+    const sessionId = /"session_id"\s*:\s*"([A-Za-z0-9_-]+)"/.exec(text)?.[1];
+    return event === undefined ? undefined : { hook_event_name: event, tool_name: field('tool_name'), session_id: sessionId };
   }
 }
 
-function hookEvent(input: unknown): { name: string; tool: string | undefined } | undefined {
+function hookEvent(input: unknown): { name: string; tool: string | undefined; sessionId: string | undefined } | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const r = input as Record<string, unknown>;
   const name = r['hook_event_name'];
   if (typeof name !== 'string') return undefined;
   const tool = r['tool_name'];
-  return { name, tool: typeof tool === 'string' ? tool : undefined };
+  const sessionId = r['session_id'];
+  return { name, tool: typeof tool === 'string' ? tool : undefined, sessionId: typeof sessionId === 'string' ? sessionId : undefined };
 }

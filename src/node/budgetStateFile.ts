@@ -17,8 +17,9 @@ export function budgetStatePath(stateDir: string): string {
 }
 
 /** Publishes the state (creating the state dir if needed); returns what was written. Throws on I/O errors. */
-export function writeBudgetState(stateDir: string, update: { state: BudgetStateName; reason: string }, now: Date = new Date()): BudgetState {
+export function writeBudgetState(stateDir: string, update: { state: BudgetStateName; reason: string; sessionId?: string }, now: Date = new Date()): BudgetState {
   const state: BudgetState = { version: 1, updatedAt: now.toISOString(), state: update.state, reason: update.reason };
+  if (update.sessionId) state.sessionId = update.sessionId;
   fs.mkdirSync(stateDir, { recursive: true });
   // Not fsynced: the next heartbeat rewrites it, and a torn file after a crash reads as invalid, which allows.
   writeFileAtomic(budgetStatePath(stateDir), `${JSON.stringify(state, null, 2)}\n`, { durable: false });
