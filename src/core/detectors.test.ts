@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheChurn, contextCreep, retryLoops, runawayBurn } from './detectors';
+import { cacheChurn, contextCreep, retryLoops, runawayBurn, type SpendColumns } from './detectors';
 import { DEFAULT_THRESHOLDS as T, type SessionTimeline, type ToolCallFact, type Turn } from './findings';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 10, 0) + minute * 60_000).toISOString();
@@ -108,12 +108,18 @@ describe('retry loops', () => {
   });
 });
 
+const columns = (points: { at: string; usd: number; sessionId: string }[]): SpendColumns => ({
+  ms: points.map((p) => Date.parse(p.at)),
+  usd: points.map((p) => p.usd),
+  sessionId: points.map((p) => p.sessionId),
+});
+
 describe('runaway burn', () => {
   it('raises one episode while the hourly rate is over the threshold, anchored on its first request', () => {
     // $3 every minute for 10 minutes = $180/hour over a 15-minute window; then quiet.
     const points = Array.from({ length: 10 }, (_, i) => ({ at: at(i), usd: 3, sessionId: i < 6 ? 'a' : 'b' }));
     points.push({ at: at(120), usd: 0.5, sessionId: 'a' });
-    const found = runawayBurn(points, T);
+    const found = runawayBurn(columns(points), T);
     assert.equal(found.length, 1);
     assert.equal(found[0]!.id, `runaway-burn:${at(0)}`);
     assert.equal(found[0]!.sessionId, 'a');
@@ -122,7 +128,7 @@ describe('runaway burn', () => {
   });
 
   it('needs three requests in the window: one expensive request is not a runaway', () => {
-    assert.deepEqual(runawayBurn([{ at: at(0), usd: 50, sessionId: 'a' }, { at: at(1), usd: 50, sessionId: 'a' }], T), []);
+    assert.deepEqual(runawayBurn(columns([{ at: at(0), usd: 50, sessionId: 'a' }, { at: at(1), usd: 50, sessionId: 'a' }]), T), []);
   });
 });
 

@@ -156,6 +156,7 @@ export function retryLoops(tl: SessionTimeline, t: FindingThresholds): Finding[]
 
 function apiErrorRuns(tl: SessionTimeline, t: FindingThresholds): Finding[] {
   const out: Finding[] = [];
+  if (tl.apiErrors.length < t.apiErrors) return out;
   const events = [...tl.apiErrors.map((e) => ({ at: e.at, error: e })), ...tl.turns.map((x) => ({ at: x.at, error: undefined }))].sort((a, b) =>
     a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
   );
@@ -363,10 +364,15 @@ function maxTokenRuns(sessionId: string, thread: string, turns: Turn[], t: Findi
 // ---------------------------------------------------------------------------------------------------------------
 // Runaway burn
 
-export interface SpendPoint {
-  at: string;
-  usd: number;
-  sessionId: string;
+/** Every request's time (ms since the epoch), cost and session, as columns (a history holds 100,000s). */
+export interface SpendColumns {
+  ms: number[];
+  usd: number[];
+  sessionId: string[];
+}
+
+export function emptySpend(): SpendColumns {
+  return { ms: [], usd: [], sessionId: [] };
 }
 
 /**
@@ -374,9 +380,26 @@ export interface SpendPoint {
  * (across every session: the per-developer circuit breaker), with at least three requests in the window so one
  * expensive request is not an episode. The episode is anchored on the first request of the window that crossed.
  */
-export function runawayBurn(points: SpendPoint[], t: FindingThresholds): Finding[] {
-  const sorted = [...points].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+export function runawayBurn(spend: SpendColumns, t: FindingThresholds): Finding[] {
   const windowMs = t.burnWindowMinutes * 60_000;
+  const { ms, usd: cost } = spend;
+  // A window at the threshold spends at least `least`, and overlaps at most two window-sized buckets: only points
+  // in a bucket that, with a neighbour, reaches `least` can be part of an episode (a history has few such).
+  const least = (t.burnUsdPerHour * t.burnWindowMinutes) / 60;
+  const buckets = new Map<number, number>();
+  for (let i = 0; i < ms.length; i++) {
+    const b = Math.floor(ms[i]! / windowMs);
+    buckets.set(b, (buckets.get(b) ?? 0) + cost[i]!);
+  }
+  const hot = (b: number) => {
+    const own = buckets.get(b) ?? 0;
+    return own + (buckets.get(b - 1) ?? 0) >= least || own + (buckets.get(b + 1) ?? 0) >= least;
+  };
+  const order: number[] = [];
+  for (let i = 0; i < ms.length; i++) if (hot(Math.floor(ms[i]! / windowMs))) order.push(i);
+  order.sort((a, b) => ms[a]! - ms[b]!);
+  const sorted = order.map((i) => ({ at: new Date(ms[i]!).toISOString(), usd: cost[i]!, sessionId: spend.sessionId[i]! }));
+  const time = Float64Array.from(order, (i) => ms[i]!);
   const out: Finding[] = [];
   let start = 0;
   let windowUsd = 0;
@@ -411,16 +434,16 @@ export function runawayBurn(points: SpendPoint[], t: FindingThresholds): Finding
   };
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i]!;
-    const now = Date.parse(p.at);
+    const now = time[i]!;
     windowUsd += p.usd;
-    while (Date.parse(sorted[start]!.at) <= now - windowMs) windowUsd -= sorted[start++]!.usd;
+    while (time[start]! <= now - windowMs) windowUsd -= sorted[start++]!.usd;
     const rate = (windowUsd * 60) / t.burnWindowMinutes;
     const hot = rate >= t.burnUsdPerHour && i - start + 1 >= 3;
     if (hot) {
       if (!episode) episode = { from: start, to: i, peak: rate };
       episode.to = i;
       episode.peak = Math.max(episode.peak, rate);
-    } else if (episode && now - Date.parse(sorted[episode.to]!.at) > windowMs) close();
+    } else if (episode && now - time[episode.to]! > windowMs) close();
   }
   close();
   return out;

@@ -398,22 +398,30 @@ export class Ledger implements LedgerSink {
   }
 
   /**
-   * Every tool call in the files (of the given sessions' copies), with the counted copy of the response that made
-   * it (a fork's copies of a call point at the original). A call logged by several files comes once per file:
-   * dedup by toolId.
+   * Calls `visit` for every tool call in the files (of the given sessions' copies), with the counted copy of the
+   * response that made it (a fork's copies of a call point at the original) and its numbers. A call logged by
+   * several files comes once per file: dedup by toolId. No object per call: histories hold hundreds of thousands.
    */
-  *toolCalls(sessionIds?: ReadonlySet<string>): IterableIterator<ToolCallRow> {
+  forEachToolCall(sessionIds: ReadonlySet<string> | undefined, visit: (row: number, name: string, fingerprint: number, target: number, toolId: number) => void): void {
     const t = this.table;
     for (const f of this.files.values()) {
       const tools = f.tools;
       for (let i = 0; i < tools.length; i += TOOL_STRIDE) {
         // A file's copy of a response carries the file's session; the original file holds the original's copy.
-        if (sessionIds && !sessionIds.has(t.sessionId(tools[i]!))) continue;
-        const counted = this.counted.get(t.key(tools[i]!)!);
-        if (counted === undefined) continue;
-        yield { row: counted, name: this.toolNames[tools[i + 1]!]!, fingerprint: tools[i + 2]!, target: tools[i + 3]!, toolId: tools[i + 4]! };
+        const row = tools[i]!;
+        if (sessionIds && !sessionIds.has(t.sessionId(row))) continue;
+        // A response logged by one file only is its own counted copy: no lookup by key.
+        const counted = t.nextCopy(row) === row ? row : this.counted.get(t.key(row)!);
+        if (counted !== undefined) visit(counted, this.toolNames[tools[i + 1]!]!, tools[i + 2]!, tools[i + 3]!, tools[i + 4]!);
       }
     }
+  }
+
+  /** forEachToolCall as objects (tests, small sessions). */
+  toolCalls(sessionIds?: ReadonlySet<string>): ToolCallRow[] {
+    const out: ToolCallRow[] = [];
+    this.forEachToolCall(sessionIds, (row, name, fingerprint, target, toolId) => out.push({ row, name, fingerprint, target, toolId }));
+    return out;
   }
 
   /** Hashes of the tool-use ids whose results failed, over every file. */
@@ -427,6 +435,30 @@ export class Ledger implements LedgerSink {
   *recordsOfSessions(sessionIds: ReadonlySet<string>): IterableIterator<[number, UsageRecord]> {
     const t = this.table;
     for (const row of this.counted.values()) if (sessionIds.has(t.sessionId(row))) yield [row, t.get(row)];
+  }
+
+  /** The rows of the counted records of the given sessions (every session when undefined), by session. */
+  rowsBySession(sessionIds?: ReadonlySet<string>): Map<string, number[]> {
+    const t = this.table;
+    const by = new Map<string, number[]>();
+    let lastId: string | undefined;
+    let last: number[] | undefined;
+    for (const row of this.counted.values()) {
+      const id = t.sessionId(row);
+      if (id !== lastId) {
+        if (sessionIds && !sessionIds.has(id)) continue;
+        lastId = id;
+        last = by.get(id);
+        if (!last) by.set(id, (last = []));
+      }
+      last!.push(row);
+    }
+    return by;
+  }
+
+  /** The counted record in `row` (rows from rowsBySession or forEachToolCall). */
+  recordAt(row: number): UsageRecord {
+    return this.table.get(row);
   }
 
   /**
