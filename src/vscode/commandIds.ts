@@ -4,6 +4,7 @@ export const COMMANDS = {
   openPanel: 'agentMeter.openPanel',
   exportReport: 'agentMeter.exportReport',
   showLog: 'agentMeter.showLog',
+  setBudget: 'agentMeter.setBudget',
   configureTeamSync: 'agentMeter.configureTeamSync',
   setTeamToken: 'agentMeter.setTeamToken',
   syncNow: 'agentMeter.syncNow',
