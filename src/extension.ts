@@ -1,10 +1,16 @@
 // Extension entry point (DESIGN §8): composes the live meter (src/node) with the thin VS Code adapters (status bar,
 // commands, panel, settings, log). Every registration is owned by `context.subscriptions` (STYLE 5).
 import * as vscode from 'vscode';
+import type { PlannedNotification } from './core/notificationPlan';
 import type { PanelSnapshot, TeamPanel } from './core/panelProtocol';
 import type { StatusBarView } from './core/statusBarView';
+import { AlertStore } from './vscode/alertStore';
+import { registerBudgetCommand } from './vscode/budgetCommand';
+import { BudgetStatePublisher } from './vscode/budgetStatePublisher';
 import { registerCommands } from './vscode/commands';
+import { FindingsHost } from './vscode/findingsHost';
 import { MeterHost, type MeterUpdate } from './vscode/meterHost';
+import { Notifier } from './vscode/notifications';
 import { PanelHost } from './vscode/panel';
 import { SettingsWatcher } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
@@ -28,6 +34,8 @@ export interface AgentMeterApi {
   isWriter(): boolean;
   /** The team section as the panel shows it (null: team sync off). */
   team(): TeamPanel | null;
+  /** Notifications shown in this window, oldest first. */
+  notifications(): readonly PlannedNotification[];
 }
 
 /** The running meter, so deactivate can wait for it to release the ledger's writer lock. */
@@ -45,11 +53,27 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
   const team = new TeamSyncHost(settings.current, host, context.secrets, log, VERSION);
   panel.teamView = () => team.panelView();
   statusBar.teamView = () => team.panelView();
+  // Findings, the guard's budget state and notifications: computed at their own pace, shown by the surfaces above.
+  const alerts = new AlertStore(context.globalState);
+  const findings = new FindingsHost(host, settings.current, alerts);
+  const budgetState = new BudgetStatePublisher(host, settings.current, log);
+  const notifier = new Notifier(host, findings, alerts, settings.current, (sessionId) => panel.show(sessionId));
+  panel.findings = (sessionId) => findings.forPanel(sessionId);
+  panel.snoozeFinding = (id) => alerts.snoozeFinding(id);
+  statusBar.findings = () => findings.visibleLive();
+  statusBar.sessionName = (id) => findings.sessionName(id);
+  budgetState.teamView = () => team.panelView();
+  context.subscriptions.push(alerts, findings, budgetState, notifier, registerBudgetCommand());
   context.subscriptions.push(log, settings, host, statusBar, panel, team, ...registerCommands(host, panel, log));
   context.subscriptions.push(...registerTeamCommands(team, context.secrets, () => settings.current));
   registerGuardCommands(context, { stateDir: () => host.stateDir, claudeConfigDirs: () => settings.current['sources.claudeConfigDirs'] });
   context.subscriptions.push(
     team.onDidChange(() => {
+      panel.schedule();
+      statusBar.render();
+      budgetState.schedule();
+    }),
+    findings.onDidChange(() => {
       panel.schedule();
       statusBar.render();
     }),
@@ -58,6 +82,9 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
       statusBar.updateSettings(current);
       panel.updateSettings(current);
       team.updateSettings(current);
+      findings.updateSettings(current);
+      budgetState.updateSettings(current);
+      notifier.updateSettings(current);
     }),
   );
   const ready = host.start().then(() => {
@@ -74,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
     activationMs: () => (readyAt === undefined ? undefined : readyAt - startedAt),
     isWriter: () => host.isWriter,
     team: () => team.panelView(),
+    notifications: () => notifier.shown,
   };
 }
 

@@ -4,6 +4,7 @@
 // when the panel becomes visible again.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { Finding } from '../core/findings';
 import { panelStateSchema, webviewMessageSchema, type HostMessage, type PanelSnapshot, type PanelState, type TeamPanel } from '../core/panelProtocol';
 import { buildPanelSnapshot } from '../core/panelView';
 import { budgetsOf, type Settings } from '../core/settings';
@@ -25,6 +26,10 @@ export class PanelHost implements vscode.Disposable {
   rejectedMessages = 0;
   /** The team section's source (set when team sync is wired in). */
   teamView: () => TeamPanel | null = () => null;
+  /** The findings to list, given the selected session (set when the findings are wired in). */
+  findings: (selectedSessionId: string | undefined) => Finding[] = () => [];
+  /** Snoozes a finding for 24 hours (the next snapshot leaves it out). */
+  snoozeFinding: (id: string) => Promise<void> = async () => {};
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -135,11 +140,15 @@ export class PanelHost implements vscode.Disposable {
           showSessionCost: COMMANDS.showSessionCost,
           configureTeamSync: COMMANDS.configureTeamSync,
           syncNow: COMMANDS.syncNow,
+          setBudget: COMMANDS.setBudget,
           openSettings: 'workbench.action.openSettings',
         }[m.command];
         void vscode.commands.executeCommand(target, ...(m.command === 'openSettings' ? ['agentMeter'] : []));
         return;
       }
+      case 'snoozeFinding':
+        void this.snoozeFinding(m.id).then(() => this.post());
+        return;
     }
   }
 
@@ -158,6 +167,9 @@ export class PanelHost implements vscode.Disposable {
   snapshot(): PanelSnapshot | undefined {
     const { ledger, live } = this.host;
     if (!ledger || !live) return undefined;
+    // The session the snapshot will show (buildPanelSnapshot's rule): the chosen one, else the latest.
+    const wanted = this.state.sessionId;
+    const selectedId = wanted && live.sessions.has(wanted) ? wanted : live.latestSession()?.sessionId;
     return buildPanelSnapshot({
       ledger,
       live,
@@ -168,6 +180,7 @@ export class PanelHost implements vscode.Disposable {
       scanning: this.host.scanning,
       warnings: this.host.warnings,
       team: this.teamView(),
+      findings: this.findings(selectedId),
     });
   }
 

@@ -1,7 +1,10 @@
 // The one status bar item (STYLE 9): id + name, text with one codicon, markdown tooltip, accessibility label, the
 // theme's warning/error background only when a budget threshold or the critical context level is crossed. The
-// view itself is src/core/statusBarView.ts; this copies it onto the item, right after every ledger update.
+// view itself is src/core/statusBarView.ts; this copies it onto the item, right after every ledger update, and adds
+// the live findings (at most three) to the tooltip.
 import * as vscode from 'vscode';
+import type { Finding } from '../core/findings';
+import { findingsTooltipLines } from '../core/notificationPlan';
 import type { TeamPanel } from '../core/panelProtocol';
 import { budgetsOf, type Settings } from '../core/settings';
 import { dataWarnings, statusBarView, type StatusBarView } from '../core/statusBarView';
@@ -18,6 +21,9 @@ export class StatusBar implements vscode.Disposable {
   private clock: NodeJS.Timeout;
   /** The team section's source (set when team sync is wired in). */
   teamView: () => TeamPanel | null = () => null;
+  /** Live findings the user has not snoozed, and a session's short name (set when the findings are wired in). */
+  findings: () => readonly Finding[] = () => [];
+  sessionName: (sessionId: string) => string = (id) => id.slice(0, 8);
 
   constructor(
     private readonly host: MeterHost,
@@ -53,11 +59,18 @@ export class StatusBar implements vscode.Disposable {
       team: this.teamView(),
     });
     if (view.text !== this.view?.text) this.changedAt = performance.now();
-    this.view = view;
+    // Up to three live findings under the breakdown; the background stays budget-driven (statusBarView).
+    const findings = this.findings();
+    const findingLines = findingsTooltipLines(findings, this.sessionName);
+    const n = findings.length;
+    const full = n
+      ? { ...view, tooltip: `${view.tooltip}\n\n---\n\n${findingLines.join('\n')}`, accessibilityLabel: `${view.accessibilityLabel}; ${n} ${n === 1 ? 'finding' : 'findings'}` }
+      : view;
+    this.view = full;
     this.item.text = view.text;
-    const tooltip = new vscode.MarkdownString(view.tooltip, true);
+    const tooltip = new vscode.MarkdownString(full.tooltip, true);
     this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: view.accessibilityLabel, role: 'button' };
+    this.item.accessibilityInformation = { label: full.accessibilityLabel, role: 'button' };
     this.item.backgroundColor =
       view.background === 'none' ? undefined : new vscode.ThemeColor(view.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
   }
