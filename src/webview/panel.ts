@@ -1,10 +1,13 @@
 // The budget panel's UI (STYLE 6–8): renders the host's complete `PanelSnapshot` with plain DOM and SVG, and sends
-// back only the four protocol messages. Controls are built once and updated in place, so snapshots arriving several
+// back only the protocol's messages. Controls are built once and updated in place, so snapshots arriving several
 // times a second never steal focus from the session picker, a tab or a table row, nor move the scroll position.
 // Types only from the protocol: its zod schemas must stay out of this browser bundle.
 import type { BudgetLevel, PanelSnapshot, PanelState, PeriodLine, SessionSeries, TableRange, TeamEntity, WebviewMessage } from '../core/panelProtocol';
 import { contextChart, costChart, turnTable } from './charts';
+import { budgetBarLabel, forecastBarPercent, forecastText, guardText } from './budgetText';
 import { html, setAttr, setBarWidth, setText } from './dom';
+import { createFindingsSection } from './findings';
+import { codicon } from './icons';
 import {
   barPercent,
   budgetText,
@@ -102,11 +105,35 @@ function createView(): PanelView {
   // 2–3. Period cards and burn line.
   const cards = html('div', { className: 'cards' });
   const burn = html('p', { className: 'burn', attrs: { 'data-testid': 'burn' } });
+  // The state budget-state.json carries (what the Claude Code guard enforces), and the way to change the budgets.
+  const guardLine = html('span', { attrs: { 'data-testid': 'guard-text' } });
+  const setBudget = html('button', { className: 'secondary', text: 'Set budget…', attrs: { type: 'button', 'data-testid': 'set-budget' } });
+  setBudget.addEventListener('click', () => post({ type: 'runCommand', command: 'setBudget' }));
+  const guard = html('div', { className: 'guard', attrs: { 'data-testid': 'guard-state' } }, [
+    html('p', { className: 'guard-line' }, [codicon('shield', 'guard-icon'), guardLine]),
+    setBudget,
+  ]);
   const spend = html('section', { className: 'spend', attrs: { 'aria-labelledby': 'spend-heading' } }, [
     html('h2', { className: 'sr-only', text: 'Spend and budgets', attrs: { id: 'spend-heading' } }),
     cards,
+    guard,
     burn,
   ]);
+
+  // 3b. Findings (live, plus the selected session's): "Show session" selects it here, "Snooze" hides it for a day.
+  const findings = createFindingsSection({
+    onShowSession(sessionId) {
+      pendingSession = { value: sessionId, until: performance.now() + PENDING_MS };
+      saveState({ sessionId });
+      post({ type: 'selectSession', sessionId });
+      if (lastSnapshot) update(lastSnapshot);
+      session.scrollIntoView({ block: 'start' });
+      sessionHeading.focus();
+    },
+    onSnooze(id) {
+      post({ type: 'snoozeFinding', id });
+    },
+  });
 
   // 4. Selected session.
   const picker = html('select', { attrs: { id: 'session-picker', 'data-testid': 'session-picker' } });
@@ -142,9 +169,11 @@ function createView(): PanelView {
   const turnData = html('details', { className: 'turn-data' }, [turnDataSummary, turnDataBody]);
   turnData.addEventListener('toggle', () => renderTurnTable(true));
   const sessionEmpty = html('p', { className: 'empty-state' });
+  // Focusable from script only: "Show session" on a finding moves the keyboard here.
+  const sessionHeading = html('h2', { text: 'Selected session', attrs: { id: 'session-heading', tabindex: -1 } });
   const session = html('section', { className: 'session', attrs: { 'aria-labelledby': 'session-heading' } }, [
     html('div', { className: 'session-head' }, [
-      html('h2', { text: 'Selected session', attrs: { id: 'session-heading' } }),
+      sessionHeading,
       html('div', { className: 'picker' }, [html('label', { text: 'Session', attrs: { for: 'session-picker' } }), picker]),
     ]),
     sessionEmpty,
@@ -175,7 +204,7 @@ function createView(): PanelView {
   // 6. Data quality.
   const quality = html('section', { className: 'quality', attrs: { 'data-testid': 'data-quality', 'aria-labelledby': 'quality-heading' } });
 
-  app.replaceChildren(header, scanningSlot, spend, team, session, tables.root, quality);
+  app.replaceChildren(header, scanningSlot, spend, findings.root, team, session, tables.root, quality);
 
   // Charts follow their container's width; redraw only when it changes (or the session does).
   let chartKey = '';
@@ -280,7 +309,10 @@ function createView(): PanelView {
 
     renderHeader(snapshot);
     cards.replaceChildren(...snapshot.periods.map(periodCard));
+    setText(guardLine, guardText(snapshot.budget));
+    guard.className = `guard level-${snapshot.budget.state}`;
     setText(burn, burnText(snapshot.burn));
+    findings.update(snapshot.findings, snapshot.findingSessions);
     renderSession(snapshot, session.shown);
     const selectedSessionId = session.shown === FOLLOW_LATEST ? (snapshot.session?.sessionId ?? null) : session.shown || null;
     tables.update({ tables: snapshot.tables, range: range.shown, selectedSessionId });
@@ -299,20 +331,40 @@ function periodCard(period: PeriodLine): HTMLElement {
     html('p', { className: 'cost', text: formatUsd(period.costUsd), attrs: { 'data-testid': 'cost' } }),
     html('p', { className: 'muted', text: requestsText(period.requests) }),
   ]);
+  const forecast = forecastText(period);
   if (period.budgetUsd === null) {
     card.append(html('p', { className: 'budget muted', text: budgetText(period) }));
+    if (forecast) card.append(html('p', { className: 'forecast muted', text: forecast, attrs: { 'data-testid': 'forecast' } }));
     return card;
   }
+  // The spend, and behind it a faint extension to where the forecast lands (with a marker at its end).
   const fill = html('span', { className: 'bar-fill' });
   setBarWidth(fill, barPercent(period.percent));
+  const track = html('span', { className: 'bar-track', attrs: { role: 'img', 'aria-label': budgetBarLabel(period) } });
+  const ahead = forecastBarPercent(period);
+  if (ahead !== null) {
+    const extension = html('span', { className: period.projectedToExceed ? 'bar-forecast over' : 'bar-forecast' });
+    setBarWidth(extension, ahead);
+    track.classList.add('has-forecast');
+    track.append(extension);
+  }
+  track.append(fill);
   const glyph = LEVEL_GLYPHS[period.level];
   card.append(
-    html('span', { className: 'bar-track', attrs: { 'aria-hidden': 'true' } }, [fill]),
+    track,
     html('p', { className: 'budget' }, [
       ...(glyph ? [html('span', { className: 'glyph', text: glyph, attrs: { 'aria-hidden': 'true' } })] : []),
       budgetText(period),
     ]),
   );
+  if (forecast || period.projectedToExceed) {
+    card.append(html('p', { className: 'forecast', attrs: { 'data-testid': 'forecast' } }, [
+      forecast,
+      ...(period.projectedToExceed
+        ? [html('span', { className: 'badge projected', attrs: { 'data-testid': 'projected' } }, [codicon('warning'), 'Projected to exceed'])]
+        : []),
+    ]));
+  }
   return card;
 }
 
