@@ -12,7 +12,9 @@ import { startServe } from '../team/serveProcess.mjs';
 import { prepareWorld } from './fixtureWorld.mjs';
 
 const repo = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const world = prepareWorld(repo);
+// The fixtures' clock moved so their newest request was two minutes ago: their findings are live and news (the
+// notification tests), their spend is today's. Costs, order and findings are what the CLIs wrote.
+const world = prepareWorld(repo, { liveAt: new Date(Date.now() - 2 * 60_000) });
 const { work, claude, expected } = world;
 const resultsFile = path.join(work, 'results.json');
 const expectFile = path.join(work, 'expect.json');
@@ -32,6 +34,7 @@ fs.writeFileSync(
     ...expected,
     work,
     projects: path.join(claude, 'projects'),
+    stateDir: world.env.AGENT_METER_HOME,
     resultsFile,
     team,
   }),

@@ -1,5 +1,6 @@
 // Agent Meter inside a real VS Code: activation, the status bar on real Claude Code / Codex logs, live updates
-// within the latency target, every contributed command, the panel's handshake and snapshot, settings.
+// within the latency target, every contributed command, the panel's handshake and snapshot, settings, the budget
+// state published for the guard, findings in the panel, the tooltip and the notifications.
 // The runner (test/vscode/runTests.mjs) points the extension host at a copy of test/fixtures through
 // CLAUDE_CONFIG_DIR / CODEX_HOME / AGENT_METER_HOME and passes what it expects in AGENT_METER_TEST_EXPECT.
 import assert from 'node:assert/strict';
@@ -19,6 +20,16 @@ interface Expectation {
   work: string;
   /** The Claude Code projects folder the extension reads. */
   projects: string;
+  /** AGENT_METER_HOME: the ledger's state dir, where budget-state.json goes. */
+  stateDir: string;
+  /** Fixture sessions recorded to have findings, with the CLI report's findings for each (the oracle). */
+  findingSessions: {
+    scenario: string;
+    sessionId: string;
+    contextTokens: number;
+    contextWindow: number;
+    findings: { id: string; kind: string; severity: string; usdAtStake: number; summary: string; pattern: string | null; turns: number[] }[];
+  }[];
   /** Write measured figures here (the runner prints them). */
   resultsFile: string;
   /** A real team server the runner started (SQLite), a member token and an admin token; team daily budget $0.01. */
@@ -122,6 +133,7 @@ export function defineExtensionTests(): void {
         'agentMeter.installGuard',
         'agentMeter.openPanel',
         'agentMeter.removeGuard',
+        'agentMeter.setBudget',
         'agentMeter.setTeamToken',
         'agentMeter.showLog',
         'agentMeter.showSessionCost',
@@ -226,6 +238,114 @@ export function defineExtensionTests(): void {
       }
       const back = await until('the session view again', () => api.statusBar()?.text.includes('ctx') && api.statusBar()?.background === 'none' && api.statusBar());
       assert.equal(back.text, `$(pulse) $0.72 · ${APPENDED_FILL}`);
+    });
+
+    it('Set Budget writes a user setting; a daily budget below today\'s spend puts the snapshot and budget-state.json at stop, and notifies once', async () => {
+      const config = vscode.workspace.getConfiguration('agentMeter');
+      const stateFile = path.join(exp.stateDir, 'budget-state.json');
+      type StateFile = { version: number; updatedAt: string; state: string; reason: string };
+      const readState = (): StateFile | undefined => {
+        try {
+          return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as StateFile;
+        } catch {
+          return undefined;
+        }
+      };
+      // Before any budget: the extension already keeps the file, at ok (the guard's heartbeat sees a live writer).
+      const before = await until('budget-state.json at ok', () => readState()?.state === 'ok' && readState());
+      assert.equal(before.version, 1);
+      try {
+        // Today's spend is at least the $0.72 appended above: a $0.50 budget is used up.
+        assert.equal(await vscode.commands.executeCommand('agentMeter.setBudget', 'daily', 0.5), 0.5);
+        assert.equal(config.inspect('budgets.daily')?.globalValue, 0.5);
+        await vscode.commands.executeCommand('agentMeter.openPanel');
+        const snapshot = await until('a snapshot at stop', () => (api.panel().lastSnapshot?.budget.state === 'stop' && api.panel().lastSnapshot) || undefined);
+        const today = snapshot.periods.find((p) => p.id === 'today')!;
+        assert.equal(today.budgetUsd, 0.5);
+        assert.equal(today.level, 'stop');
+        assert.match(snapshot.budget.reason, /daily budget at \d+% \(\$\d+\.\d\d of \$0\.50\)/i);
+        const written = await until('budget-state.json at stop', () => readState()?.state === 'stop' && readState());
+        assert.equal(written.reason, snapshot.budget.reason);
+        assert.ok(Math.abs(Date.now() - Date.parse(written.updatedAt)) < 60_000, `updatedAt ${written.updatedAt}`);
+        // One error notification for the day's stop, with its key (once: later passes add no second one).
+        const key = `today:${today.from}:stop`;
+        const shown = await until(`the ${key} notification`, () => api.notifications().find((n) => n.key === key));
+        assert.equal(shown.level, 'error');
+        assert.match(shown.message, /Daily budget used up/);
+        await sleep(2500);
+        assert.equal(api.notifications().filter((n) => n.key === key).length, 1);
+      } finally {
+        await vscode.commands.executeCommand('agentMeter.setBudget', 'daily', null);
+      }
+      assert.equal(config.inspect('budgets.daily')?.globalValue, undefined);
+      await until('budget-state.json back at ok', () => readState()?.state === 'ok');
+      // A session budget's stop is the latest session's only: the file names it, so the guard lets other sessions on.
+      try {
+        await vscode.commands.executeCommand('agentMeter.setBudget', 'session', 0.5);
+        const scoped = await until('a session-scoped stop', () => (readState()?.state === 'stop' && readState()) || undefined);
+        assert.equal((scoped as StateFile & { sessionId?: string }).sessionId, 'ee000000-0000-4000-8000-00000000c0de');
+        assert.match(scoped.reason, /session budget at 144% \(\$0\.72 of \$0\.50\)/i);
+      } finally {
+        await vscode.commands.executeCommand('agentMeter.setBudget', 'session', null);
+      }
+      await until('budget-state.json back at ok', () => readState()?.state === 'ok' && !('sessionId' in readState()!));
+    });
+
+    it('the panel snapshot carries the findings of the fixture sessions recorded with findings, as the CLI reports them', async () => {
+      assert.ok(exp.findingSessions.length > 0, 'no i-/j- fixture sessions (test/fixtures/claude-real) to find anything in');
+      const comparable = (fs: { id: string; kind: string }[]) => fs.filter((f) => f.kind !== 'runaway-burn').map((f) => f.id).sort();
+      for (const want of exp.findingSessions) {
+        assert.ok(want.findings.length > 0, `the CLI reports no finding for ${want.scenario}`);
+        // Select the session as the panel's "Show session" does; it may be older than the live window.
+        await vscode.commands.executeCommand('agentMeter.openPanel', want.sessionId);
+        const snapshot = await until(
+          `a snapshot on ${want.scenario} with its findings`,
+          () => {
+            const s = api.panel().lastSnapshot;
+            return (s?.session?.sessionId === want.sessionId && s.findings.some((f) => f.sessionId === want.sessionId) && s) || undefined;
+          },
+        );
+        const ours = snapshot.findings.filter((f) => f.sessionId === want.sessionId);
+        assert.deepEqual(comparable(ours), comparable(want.findings), want.scenario);
+        for (const f of ours) {
+          const cli = want.findings.find((c) => c.id === f.id);
+          if (!cli) continue;
+          assert.equal(f.severity, cli.severity, f.id);
+          assert.equal(f.summary, cli.summary, f.id);
+          assert.deepEqual(f.turns, cli.turns, f.id);
+          assert.ok(Math.abs(f.usdAtStake - cli.usdAtStake) < 1e-9, `${f.id}: ${f.usdAtStake} vs ${cli.usdAtStake}`);
+          assert.ok(f.evidence.length > 0 && f.action.length > 0, `${f.id} has evidence and an action`);
+        }
+        assert.match(snapshot.findingSessions[want.sessionId] ?? '', new RegExp(`^[^(].* · ${want.sessionId.slice(0, 8)}$`));
+        if (want.scenario.includes('retry')) {
+          assert.ok(ours.some((f) => f.kind === 'retry-loop'), `${want.scenario}: a retry loop`);
+        }
+        if (want.scenario.includes('context')) {
+          const fill = Math.round((100 * want.contextTokens) / want.contextWindow);
+          const creep = ours.find((f) => f.kind === 'context-creep');
+          assert.ok(creep, `${want.scenario}: context creep`);
+          assert.equal(creep.severity, fill >= 80 ? 'critical' : 'warning');
+          assert.match(creep.summary, new RegExp(`^Context at ${fill}% of the window`));
+        }
+      }
+      await vscode.commands.executeCommand('agentMeter.openPanel');
+    });
+
+    it('notifies each fresh retry loop and critical finding once, and lists live findings in the status bar tooltip', async () => {
+      // The runner moved the fixtures' clock so their last request was minutes ago: their findings are news.
+      const notifiable = exp.findingSessions.flatMap((s) => s.findings).filter((f) => f.severity === 'critical' || f.kind === 'retry-loop');
+      assert.ok(notifiable.length > 0, 'the fixtures have no notifiable finding');
+      for (const f of notifiable) {
+        const key = `finding:${f.id}:${f.severity}`;
+        const shown = await until(`the ${key} notification`, () => api.notifications().find((n) => n.key === key));
+        assert.equal(shown.level, 'warning');
+        assert.ok(shown.message.includes(f.summary), shown.message);
+        assert.equal(api.notifications().filter((n) => n.key === key).length, 1, `${key} once`);
+      }
+      const tooltip = await until('findings in the tooltip', () => api.statusBar()?.tooltip.includes('**Findings**') && api.statusBar()!.tooltip);
+      const critical = notifiable.find((f) => f.severity === 'critical');
+      if (critical) assert.match(tooltip, /\$\(error\) /);
+      assert.match(api.statusBar()!.accessibilityLabel, /\d+ findings?$/);
     });
 
     it('syncs to a real team server with the token from SecretStorage: exact totals, the team at stop in panel and status bar', async () => {
