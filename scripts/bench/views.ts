@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   // "Now" just after the corpus's newest request, so today's and this hour's figures are not empty.
   const latest = live.latestSession()!;
   const now = new Date(Date.parse(latest.lastAt) + 60_000);
-  const budgets = { daily: 50, weekly: 300, monthly: 1000, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
+  const budgets = { session: null, daily: 50, weekly: 300, monthly: 1000, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
 
   const time = (name: string, fn: () => unknown) => {
     fn(); // warm-up (JIT, Intl formatters)

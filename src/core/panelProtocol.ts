@@ -2,6 +2,7 @@
 // handshake, and complete snapshots only (a hidden webview drops messages; the next snapshot repairs everything).
 // The host validates every inbound message with the zod schema below; the webview trusts what the host sends.
 import * as z from 'zod';
+import type { Finding } from './findings';
 import type { AgentKind, TokenCounts } from './usageRecord';
 
 /** Which stretch of time the panel's tables cover. */
@@ -12,10 +13,11 @@ export type TableRange = (typeof TABLE_RANGES)[number];
 export type BudgetLevel = 'none' | 'ok' | 'warn' | 'throttle' | 'stop';
 
 export interface PeriodLine {
-  id: 'today' | 'week' | 'month';
-  /** e.g. "Today", "This week", "This month". */
+  /** `session`: the most recently active session, listed only when a session budget is set. */
+  id: 'session' | 'today' | 'week' | 'month';
+  /** e.g. "Today", "This week", "This month", "This session (app · 1a2b3c4d)". */
   label: string;
-  /** First and last local day of the period, YYYY-MM-DD. */
+  /** First local day of the period and the last day counted so far (today), YYYY-MM-DD. */
   from: string;
   to: string;
   costUsd: number;
@@ -25,6 +27,21 @@ export interface PeriodLine {
   /** costUsd / budgetUsd × 100, or null without a budget. */
   percent: number | null;
   level: BudgetLevel;
+  /** Spend at the period's end at the current pace (null for a session: it has no end). */
+  forecastUsd: number | null;
+  /** The forecast reaches the stop threshold although the spend has not yet. */
+  projectedToExceed: boolean;
+  /** The session a session line is about. */
+  sessionId?: string;
+}
+
+/** The state the Claude Code guard enforces (budget-state.json), and why. */
+export interface BudgetSummary {
+  state: 'ok' | 'warn' | 'throttle' | 'stop';
+  /** e.g. "Monthly budget at 92% ($92.10 of $100.00)"; '' when ok without a budget. */
+  reason: string;
+  /** Set when a session budget decides the state: the guard applies it to that session only. */
+  sessionId?: string;
 }
 
 export interface BurnRate {
@@ -129,7 +146,13 @@ export interface PanelSnapshot {
   /** True while the first scan runs (figures may still grow). */
   scanning: boolean;
   periods: PeriodLine[];
+  /** The state budget-state.json carries (worst of the budget lines and the team's answer). */
+  budget: BudgetSummary;
   burn: BurnRate;
+  /** Live findings of recent sessions, most severe first. */
+  findings: Finding[];
+  /** Short names ("app · 1a2b3c4d") of the sessions the findings are about, by session id. */
+  findingSessions: Record<string, string>;
   /** Sessions offered in the session picker, most recent first (id, label). */
   sessionChoices: { sessionId: string; label: string }[];
   /** True when no session is chosen: `session` is the most recently active one and moves with the agent. */
@@ -150,7 +173,9 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   /** null: follow the most recently active session. */
   z.object({ type: z.literal('selectSession'), sessionId: z.string().min(1).max(200).nullable() }),
   z.object({ type: z.literal('setRange'), range: z.enum(TABLE_RANGES) }),
-  z.object({ type: z.literal('runCommand'), command: z.enum(['exportReport', 'showLog', 'openSettings', 'showSessionCost', 'configureTeamSync', 'syncNow']) }),
+  z.object({ type: z.literal('runCommand'), command: z.enum(['exportReport', 'showLog', 'openSettings', 'showSessionCost', 'configureTeamSync', 'syncNow', 'setBudget']) }),
+  /** Hide a finding for 24 hours (its notifications too). */
+  z.object({ type: z.literal('snoozeFinding'), id: z.string().min(1).max(500) }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 

@@ -11,7 +11,7 @@ import { PriceTable } from './pricing';
 import { createClaudeFileParser } from './sources/claudeCode';
 
 const prices = new PriceTable();
-const budgets = { daily: 1, weekly: null, monthly: 10, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
+const budgets = { session: null, daily: 1, weekly: null, monthly: 10, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
 
 function line(o: { id: string; session: string; at: string; input: number; output: number; agent?: string; cwd?: string; branch?: string; model?: string }): string {
   return assistantLine({
@@ -60,7 +60,8 @@ describe('panel snapshot', () => {
     const s = buildPanelSnapshot(inputOf(lines));
     close(s.burn.usdPerHour, 1.26); // all three of today's requests fall in 11:00–12:00
     close(s.burn.endOfDayUsd, 1.26 + 1.26 * 12); // noon: 12 hours left at $1.26/h
-    close(s.burn.endOfMonthUsd, 5.76 + ((5.76 - 1.26) / 24) * 5); // 24 earlier days, 5 days left after the 25th
+    // The rest of today at the hourly pace, then the average of the 24 earlier days for the 5 days left after the 25th.
+    close(s.burn.endOfMonthUsd, 5.76 + 1.26 * 12 + ((5.76 - 1.26) / 24) * 5);
   });
 
   it('follows the selected session turn by turn, subagent cost apart', () => {

@@ -2,10 +2,13 @@
 // burn rate and tables come from the live totals' per-day sums and cuts (no pass over the history); only the
 // selected session's series walks the counted requests, pricing just that session's.
 import { daysInMonth, localDate, minutesIntoDay, monthStart, weekStart } from './calendar';
+import { budgetSummary, type TeamStanding } from './budget';
+import { projectFolder, sessionName } from './sessionName';
+import type { Finding } from './findings';
 import { periodLines, type PanelBudgets } from './periods';
 import type { Ledger } from './ledger';
 import { BREAKDOWNS, contextOf, type Breakdown, type CostSlice, type LiveSession, type LiveTotals } from './liveTotals';
-import type { PanelSnapshot, PanelState, SessionSeries, TableRange, TableRow, TeamPanel, TurnPoint } from './panelProtocol';
+import type { BudgetSummary, PanelSnapshot, PanelState, PeriodLine, SessionSeries, TableRange, TableRow, TeamPanel, TurnPoint } from './panelProtocol';
 import { costOf, type PriceTable } from './pricing';
 import { addTokens, promptTokens, zeroTokens, type UsageRecord } from './usageRecord';
 
@@ -20,6 +23,8 @@ export interface PanelInput {
   warnings: string[];
   /** Team sync's part of the panel (teamPanelView); null or absent when team sync is off. */
   team?: TeamPanel | null;
+  /** Live findings (findingsView.liveFindings), computed by the caller at its own pace. */
+  findings?: Finding[];
 }
 
 /** How far back the burn rate looks. */
@@ -41,19 +46,40 @@ export function burnRate(live: LiveTotals, now: Date): number {
   return (live.spentBetween(since, now.toISOString()) * 60) / BURN_WINDOW_MINUTES;
 }
 
-/** The last folder of a project path ("(no project)" without one). */
-export function projectFolder(project: string | null | undefined): string {
-  return project ? (project.split(/[\\/]/).filter(Boolean).pop() ?? project) : '(no project)';
-}
-
-/** A session's short name: project folder and the id's first 8 characters. */
-export function sessionName(sessionId: string, project: string | null | undefined): string {
-  return `${projectFolder(project)} · ${sessionId.slice(0, 8)}`;
-}
+export { projectFolder, sessionName } from './sessionName';
 
 /** A session's one-line name with its cost (the session picker). */
 export function sessionLabel(s: { sessionId: string; project?: string | null; costUsd: number }): string {
   return `${sessionName(s.sessionId, s.project)} · $${s.costUsd.toFixed(2)}`;
+}
+
+/** The budget lines (periods.ts) for the live totals at `now`: the clock, the burn rate and the active session. */
+export function liveBudgetLines(live: LiveTotals, budgets: PanelBudgets, now: Date): PeriodLine[] {
+  const nowIso = now.toISOString();
+  const zone = live.timeZone;
+  const session = live.latestSession();
+  return periodLines(
+    live.days,
+    budgets,
+    { today: localDate(nowIso, zone), minutesIntoDay: minutesIntoDay(nowIso, zone), usdPerHour: burnRate(live, now) },
+    session && {
+      sessionId: session.sessionId,
+      label: sessionName(session.sessionId, session.project),
+      costUsd: session.costUsd,
+      requests: session.requests,
+      firstDay: localDate(session.lastAt, zone),
+      lastDay: localDate(session.lastAt, zone),
+    },
+  );
+}
+
+/** What budget-state.json says (the guard's input): the budget lines and, with team sync, the team's answer. */
+export function budgetState(lines: PeriodLine[], team: TeamPanel | null | undefined): BudgetSummary {
+  const standings: TeamStanding[] = [];
+  for (const [who, entity] of [['team', team?.team], ['you', team?.member]] as const) {
+    for (const p of entity?.periods ?? []) standings.push({ who, period: p.period, spentUsd: p.spentUsd, limitUsd: p.limitUsd, percent: p.percent, level: p.level });
+  }
+  return budgetSummary(lines, standings);
 }
 
 function pickSession(live: LiveTotals, wanted: string | null): LiveSession | undefined {
@@ -120,20 +146,13 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
   }
   const unpriced = [...live.pricedAs].filter(([, row]) => row === null).map(([model]) => model);
 
-  const periods = periodLines(live.days, budgets, today);
-  const todayCost = periods[0]!.costUsd;
-  const monthCost = periods[2]!.costUsd;
-  const minutes = minutesIntoDay(nowIso, zone);
-  const dayOfMonth = Number(today.slice(8, 10));
-  const usdPerHour = burnRate(live, now);
-  // Days before today: their average is the month's pace (today is still running, so it is not a full day).
-  const pastDays = dayOfMonth - 1;
-  const pastMonthUsd = monthCost - todayCost;
+  const periods = liveBudgetLines(live, budgets, now);
+  const period = (id: PeriodLine['id']) => periods.find((p) => p.id === id)!;
   const burn = {
-    usdPerHour,
+    usdPerHour: burnRate(live, now),
     windowMinutes: BURN_WINDOW_MINUTES,
-    endOfDayUsd: todayCost + (usdPerHour * (1440 - minutes)) / 60,
-    endOfMonthUsd: pastDays > 0 ? monthCost + (pastMonthUsd / pastDays) * (daysInMonth(today) - dayOfMonth) : monthCost,
+    endOfDayUsd: period('today').forecastUsd!,
+    endOfMonthUsd: period('month').forecastUsd!,
   };
 
   const sessionChoices = [...live.sessions.values()]
@@ -147,7 +166,12 @@ export function buildPanelSnapshot(input: PanelInput): PanelSnapshot {
     timeZone: zone,
     scanning: input.scanning,
     periods,
+    budget: budgetState(periods, input.team),
     burn,
+    findings: input.findings ?? [],
+    findingSessions: Object.fromEntries(
+      (input.findings ?? []).map((f) => [f.sessionId, sessionName(f.sessionId, live.sessions.get(f.sessionId)?.project ?? ledger.sessionInfo.get(f.sessionId)?.project)]),
+    ),
     sessionChoices: sessionChoices.map((s) => ({ sessionId: s.sessionId, label: sessionLabel(s) })),
     following: state.sessionId === null || !live.sessions.has(state.sessionId),
     session: selected ? sessionSeries(selected, selectedRecords, ledger, prices) : null,

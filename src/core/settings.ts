@@ -2,6 +2,7 @@
 // (a test checks the two never drift). Settings are bytes from outside: a bad value falls back to its default and
 // is reported, never thrown.
 import * as z from 'zod';
+import type { FindingThresholds } from './findings';
 import type { PanelBudgets } from './periods';
 import { priceOverridesSchema } from './pricing';
 
@@ -12,14 +13,30 @@ const percent = z.number().min(1).max(1000);
 export const settingsSchema = z.object({
   /** What the status bar item shows: the most recently updated session, or today's total. */
   'statusBar.show': z.enum(['session', 'today']).default('session'),
+  /** Budget for one agent session (the most recently active one). */
+  'budgets.session': budget.default(null),
   'budgets.daily': budget.default(null),
   'budgets.weekly': budget.default(null),
   'budgets.monthly': budget.default(null),
   'budgets.warnPercent': percent.default(70),
   'budgets.throttlePercent': percent.default(90),
   'budgets.stopPercent': percent.default(100),
-  /** Context fill (in % of the model's window) at which the status bar turns to the warning colour. */
-  'context.criticalPercent': z.number().min(1).max(100).default(90),
+  /** Context fill (in % of the model's window) at which context creep is a warning finding. */
+  'context.warnPercent': z.number().min(1).max(100).default(60),
+  /** …and a critical one; the status bar turns to the warning colour there too. */
+  'context.criticalPercent': z.number().min(1).max(100).default(80),
+  /** A single request that grows the prompt by this share of the window is called out (a large tool result). */
+  'findings.contextJumpPercent': z.number().min(1).max(100).default(10),
+  'findings.sameToolCalls': z.number().int().min(2).max(100).default(5),
+  'findings.failingCommand': z.number().int().min(2).max(100).default(3),
+  'findings.editFailCycles': z.number().int().min(2).max(100).default(3),
+  'findings.apiErrors': z.number().int().min(1).max(100).default(2),
+  'findings.maxTokens': z.number().int().min(2).max(100).default(2),
+  'findings.burnUsdPerHour': z.number().positive().default(30),
+  'findings.burnWindowMinutes': z.number().int().min(1).max(240).default(15),
+  'findings.churnTurns': z.number().int().min(2).max(100).default(4),
+  /** Pop-up notifications for budget thresholds and findings (each once per period or finding). */
+  'notifications.enabled': z.boolean().default(true),
   /** Claude Code config dirs to read besides the defaults (CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude). */
   'sources.claudeConfigDirs': z.array(z.string()).default([]),
   /** Codex homes to read besides the default (CODEX_HOME or ~/.codex). */
@@ -74,6 +91,11 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Parsed
     }
   }
   const s = settings as Settings;
+  if (s['context.warnPercent'] > s['context.criticalPercent']) {
+    problems.push(`agentMeter.context: warnPercent ${s['context.warnPercent']} is above criticalPercent ${s['context.criticalPercent']}; using 60/80`);
+    s['context.warnPercent'] = 60;
+    s['context.criticalPercent'] = 80;
+  }
   const { 'budgets.warnPercent': warn, 'budgets.throttlePercent': throttle, 'budgets.stopPercent': stop } = s;
   if (!(warn <= throttle && throttle <= stop)) {
     problems.push(`agentMeter.budgets: thresholds must rise (warn ${warn} ≤ throttle ${throttle} ≤ stop ${stop}); using 70/90/100`);
@@ -87,11 +109,29 @@ export function parseSettings(raw: Partial<Record<SettingKey, unknown>>): Parsed
 /** The budgets and thresholds the views need, from the settings. */
 export function budgetsOf(s: Settings): PanelBudgets {
   return {
+    session: s['budgets.session'],
     daily: s['budgets.daily'],
     weekly: s['budgets.weekly'],
     monthly: s['budgets.monthly'],
     warnPercent: s['budgets.warnPercent'],
     throttlePercent: s['budgets.throttlePercent'],
     stopPercent: s['budgets.stopPercent'],
+  };
+}
+
+/** The detectors' thresholds, from the settings. */
+export function thresholdsOf(s: Settings): FindingThresholds {
+  return {
+    contextWarnPercent: s['context.warnPercent'],
+    contextCriticalPercent: s['context.criticalPercent'],
+    contextJumpPercent: s['findings.contextJumpPercent'],
+    sameToolCalls: s['findings.sameToolCalls'],
+    failingCommand: s['findings.failingCommand'],
+    editFailCycles: s['findings.editFailCycles'],
+    apiErrors: s['findings.apiErrors'],
+    maxTokens: s['findings.maxTokens'],
+    burnUsdPerHour: s['findings.burnUsdPerHour'],
+    burnWindowMinutes: s['findings.burnWindowMinutes'],
+    churnTurns: s['findings.churnTurns'],
   };
 }

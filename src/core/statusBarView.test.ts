@@ -9,7 +9,7 @@ import { compactNumber, money, statusBarView, type StatusBarInput } from './stat
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const prices = new PriceTable();
-const noBudgets = { daily: null, weekly: null, monthly: null, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
+const noBudgets = { session: null, daily: null, weekly: null, monthly: null, warnPercent: 70, throttlePercent: 90, stopPercent: 100 };
 
 /** Sonnet 4.5 ($3 in / $15 out per M): `input` prompt tokens and `output` tokens at `timestamp`. */
 function line(id: string, input: number, output: number, timestamp = '2026-11-23T11:50:00Z', sessionId = 'sess-aaaa-1111'): string {

@@ -6,8 +6,8 @@ import { localDate } from './calendar';
 import { contextOf, type LiveSession, type LiveTotals } from './liveTotals';
 import type { BudgetLevel, PeriodLine, TeamEntity, TeamPanel } from './panelProtocol';
 import { teamLevel } from './teamPanelView';
-import { burnRate, BURN_WINDOW_MINUTES, sessionName } from './panelView';
-import { periodLines, type PanelBudgets } from './periods';
+import { burnRate, BURN_WINDOW_MINUTES, liveBudgetLines, sessionName } from './panelView';
+import type { PanelBudgets } from './periods';
 import type { TokenCounts } from './usageRecord';
 import type { ReadDiagnostics } from './ledger';
 
@@ -73,14 +73,13 @@ const LEVEL_WORDS: Record<BudgetLevel, string> = { none: '', ok: '', warn: 'budg
 
 export function statusBarView(input: StatusBarInput): StatusBarView {
   const { live, now } = input;
-  const today = localDate(now.toISOString(), live.timeZone);
-  const periods = periodLines(live.days, input.budgets, today);
+  const periods = liveBudgetLines(live, input.budgets, now);
   const budgetLevel = worstLevel([...periods.map((p) => p.level), teamLevel(input.team ?? null)]);
   const session: LiveSession | undefined = live.latestSession();
   const ctx = session ? contextOf(session, live.prices) : undefined;
   const fill = ctx && ctx.window > 0 && session!.latest ? Math.round((100 * ctx.tokens) / ctx.window) : undefined;
   const contextCritical = fill !== undefined && fill >= input.contextCriticalPercent;
-  const todayCost = periods[0]!.costUsd;
+  const todayCost = periods.find((p) => p.id === 'today')!.costUsd;
 
   let text: string;
   let label: string;

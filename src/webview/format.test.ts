@@ -79,7 +79,7 @@ test('barPercent clamps to the track', () => {
 });
 
 function period(over: Partial<PeriodLine>): PeriodLine {
-  return { id: 'today', label: 'Today', from: '2025-06-02', to: '2025-06-02', costUsd: 7.1, requests: 12, budgetUsd: 10, percent: 71, level: 'warn', ...over };
+  return { id: 'today', label: 'Today', from: '2025-06-02', to: '2025-06-02', costUsd: 7.1, requests: 12, budgetUsd: 10, percent: 71, level: 'warn', forecastUsd: null, projectedToExceed: false, ...over };
 }
 
 test('budgetText says spend, budget, percent and level in words', () => {
