@@ -10,10 +10,8 @@ import { primeScanWorkers, requestedWorkers, ScanWorker, workerScript } from '..
 import { ledgerDir, SNAPSHOT_FILE } from '../node/stateDir';
 import { readSummary, summaryScope } from '../node/statusFile';
 import { logFingerprint, readView, reportCacheKey } from '../node/viewCache';
-import type { Report } from '../core/report';
 import { isDateFlag, resolveShared, SHARED_OPTIONS, type SharedSetup, type SharedValues } from './optionSpecs';
-import { reportJson } from '../core/reportJson';
-import { formatReportTable } from './reportFormat';
+import { BUDGET_OPTIONS, budgetsFromFlags, printReport, type ReportView } from './reportPrint';
 import { isCurrent, readStatusInput, readStdin, renderStatusLine, runChained, type StatusInput } from './statuslineView';
 import { VERSION } from './version';
 import type { main as fullMain } from './main';
@@ -67,7 +65,7 @@ async function statusline(argv: string[]): Promise<number> {
 }
 
 async function report(argv: string[]): Promise<number> {
-  const values = parse(argv, { json: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' } });
+  const values = parse(argv, { json: { type: 'boolean' }, since: { type: 'string' }, until: { type: 'string' }, ...BUDGET_OPTIONS });
   const quick = values && quickSetup(values);
   const since = values?.['since'] as string | undefined;
   const until = values?.['until'] as string | undefined;
@@ -87,10 +85,11 @@ async function report(argv: string[]): Promise<number> {
   // The options the store's catch-up reads with (a scan with other options does not take these workers).
   const workers = cold ? primeScanWorkers(early, listing.files, requested, { lastLine: 'wait' }) : [];
   const fingerprint = logFingerprint(listing.files, cacheKey);
-  const cached = cold ? undefined : readView<Report>(quick.stateDir, cacheKey, fingerprint);
+  const cached = cold ? undefined : readView<ReportView>(quick.stateDir, cacheKey, fingerprint);
   if (!cached) return loadFull().main(['report', ...argv], { report: { listing, fingerprint, cacheKey, workers } });
-  const r = { ...cached, generatedAt: new Date().toISOString() };
-  process.stdout.write(values['json'] ? `${JSON.stringify(reportJson(r), null, 2)}\n` : formatReportTable(r));
+  const budgets = budgetsFromFlags(values);
+  if ('problem' in budgets) return loadFull().main(['report', ...argv]);
+  printReport({ ...cached, generatedAt: new Date().toISOString() }, values['json'] === true, budgets);
   return 0;
 }
 

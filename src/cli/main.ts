@@ -7,7 +7,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { liveFindings } from '../core/findingsView';
 import { contextOf } from '../core/liveTotals';
+import { budgetState, liveBudgetLines } from '../core/panelView';
+import { findingJson, periodJson } from '../core/reportJson';
+import { BUDGET_STATE_HEARTBEAT_MS, writeBudgetState } from '../node/budgetStateFile';
 import { localDate } from '../core/calendar';
 import { buildReport, type Report } from '../core/report';
 import { listLogFiles } from '../node/logFiles';
@@ -18,8 +22,9 @@ import { logFingerprint, readView, reportCacheKey, writeView } from '../node/vie
 import { capYoungGeneration } from '../node/youngGeneration';
 import { isDateFlag, SHARED_OPTIONS, sharedHelp } from './optionSpecs';
 import { setupFrom, UsageError } from './options';
-import { reportJson } from '../core/reportJson';
-import { formatReportTable } from './reportFormat';
+import { reportFindings } from '../core/reportFindings';
+import { defaultSettings, thresholdsOf } from '../core/settings';
+import { BUDGET_OPTIONS, budgetsFromFlags, printReport, type ReportView } from './reportPrint';
 import { statusline } from './statusline';
 import { SYNC_HELP, syncCommand } from './sync';
 import { GUARD_HELP, guardCommandLine } from './guard';
@@ -41,12 +46,18 @@ ${sharedHelp()}
   -h, --help             this help
 
 report:
-  --json                 machine-readable output
+  --json                 machine-readable output (with findings and budget sections)
+  --budget-session USD   budgets for the report's budget section (also --budget-daily, --budget-weekly,
+                         --budget-monthly); thresholds warn 70 / throttle 90 / stop 100 %
   --since YYYY-MM-DD     first day to include (in --timezone)
   --until YYYY-MM-DD     last day to include (in --timezone)
 
 watch:
   --json                 one JSON object per line
+  --budget-session USD   budgets to watch (also --budget-daily, --budget-weekly, --budget-monthly): a line when
+                         a threshold is crossed, and with --publish-state the guard's budget-state.json
+  --publish-state        keep <state dir>/budget-state.json current for the Claude Code guard (when VS Code is
+                         not running; do not use both with different budgets)
 
 statusline:
   --chain COMMAND        also run your previous statusLine command and append its output
@@ -68,7 +79,13 @@ export interface PreparedReport {
 async function report(argv: string[], prepared?: PreparedReport): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false }, since: { type: 'string' }, until: { type: 'string' } },
+    options: {
+      ...SHARED_OPTIONS,
+      json: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      ...BUDGET_OPTIONS,
+    },
     strict: true,
   });
   if (values.help) {
@@ -81,9 +98,11 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
       throw new UsageError(`--${flag} ${v}: expected a date as YYYY-MM-DD`);
     }
   }
+  const budgets = budgetsFromFlags(values);
+  if ('problem' in budgets) throw new UsageError(budgets.problem);
   const setup = setupFrom(values);
   const options = { timeZone: setup.timeZone, since: values.since, until: values.until };
-  const print = (r: Report) => process.stdout.write(values.json ? `${JSON.stringify(reportJson(r), null, 2)}\n` : formatReportTable(r));
+  const print = (r: ReportView) => printReport(r, values.json === true, budgets);
 
   // Nothing changed in any log since the same report was last built: it is still exact.
   let listing = prepared?.listing;
@@ -93,7 +112,7 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
     listing = { files: [], unreadable: [] };
     listing.files = await listLogFiles(setup.roots, listing.unreadable);
     fingerprint = logFingerprint(listing.files, cacheKey);
-    const cached = readView<Report>(setup.stateDir, cacheKey, fingerprint);
+    const cached = readView<ReportView>(setup.stateDir, cacheKey, fingerprint);
     if (cached) {
       print({ ...cached, generatedAt: new Date().toISOString() });
       return;
@@ -101,11 +120,12 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
   }
 
   const meter = new Meter({ roots: setup.roots, stateDir: setup.stateDir, workers: setup.workers, oneShot: true });
-  let result: Report;
+  let result: ReportView;
   try {
     meter.open();
     await meter.catchUp(undefined, { listing, workers: prepared?.workers });
-    result = buildReport(meter.ledger, setup.prices, options, new Date());
+    const report = buildReport(meter.ledger, setup.prices, options, new Date());
+    result = { ...report, ...reportFindings(meter.ledger, setup.prices, report, thresholdsOf(defaultSettings())) };
   } finally {
     meter.close();
   }
@@ -118,13 +138,58 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
 }
 
 async function watchCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...SHARED_OPTIONS, json: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...SHARED_OPTIONS, ...BUDGET_OPTIONS, json: { type: 'boolean', default: false }, 'publish-state': { type: 'boolean', default: false } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(help());
     return;
   }
   const setup = setupFrom(values);
+  const budgets = budgetsFromFlags(values);
+  if ('problem' in budgets) throw new UsageError(budgets.problem);
+  if (values['publish-state'] && !setup.stateDir) throw new UsageError('--publish-state needs a state dir (not --no-state)');
+  const thresholds = thresholdsOf(defaultSettings());
+  /** What was already said: finding ids with their severity, and budget lines with their level. */
+  const said = new Map<string, string>();
+  let published = '';
+  let publishedAt = 0;
+  const news = (now: Date) => {
+    const meter = liveMeter.meter;
+    const live = meter.live!;
+    const out: string[] = [];
+    for (const f of liveFindings(meter.ledger, live, live.prices, thresholds, now)) {
+      if (said.get(f.id) === f.severity) continue;
+      said.set(f.id, f.severity);
+      out.push(values.json ? JSON.stringify({ event: 'finding', ...findingJson(f) }) : `${now.toLocaleTimeString()}  ${f.severity.toUpperCase()} ${f.kind}: ${f.summary} (${f.sessionId.slice(0, 8)}, $${f.usdAtStake.toFixed(2)} at stake) — ${f.action}`);
+    }
+    const lines = liveBudgetLines(live, budgets, now);
+    for (const l of lines) {
+      const key = `budget:${l.id}:${l.from}`;
+      const level = l.projectedToExceed ? 'projected' : l.level;
+      if (l.budgetUsd === null || (said.get(key) ?? 'ok') === level || level === 'none') continue;
+      said.set(key, level);
+      if (level === 'ok') continue;
+      out.push(values.json ? JSON.stringify({ event: 'budget', ...periodJson(l), state: level }) : `${now.toLocaleTimeString()}  BUDGET ${l.label}: ${level} — $${l.costUsd.toFixed(2)} of $${l.budgetUsd.toFixed(2)}${l.forecastUsd !== null ? `, forecast $${l.forecastUsd.toFixed(2)}` : ''}`);
+    }
+    if (values['publish-state'] && setup.stateDir) {
+      const state = budgetState(lines, null);
+      const text = JSON.stringify(state);
+      if (text !== published || now.getTime() - publishedAt >= BUDGET_STATE_HEARTBEAT_MS) {
+        writeBudgetState(setup.stateDir, state, now);
+        published = text;
+        publishedAt = now.getTime();
+      }
+    }
+    for (const line of out) process.stdout.write(`${line}\n`);
+  };
   const print = (event: 'ready' | 'change', filesRead: number, readMs: number) => {
+    printTotals(event, filesRead, readMs);
+    news(new Date());
+  };
+  const printTotals = (event: 'ready' | 'change', filesRead: number, readMs: number) => {
     const meter = liveMeter.meter;
     const live = meter.live!;
     const session = live.latestSession();
@@ -168,11 +233,14 @@ async function watchCommand(argv: string[]): Promise<void> {
   });
   await liveMeter.start();
   for (const w of liveMeter.meter.warnings) process.stderr.write(`agent-meter: ${w}\n`);
+  // The published state must not go stale while nothing changes, and a day's end changes budgets by itself.
+  const heartbeat = setInterval(() => news(new Date()), BUDGET_STATE_HEARTBEAT_MS);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  clearInterval(heartbeat);
   await liveMeter.stop();
 }
 

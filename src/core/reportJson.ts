@@ -1,5 +1,7 @@
 // The documented `report --json` document (README) and the sessions CSV: what `agent-meter report --json` prints
 // and what the editor's Export Report saves. Pure.
+import type { Finding } from './findings';
+import type { BudgetSummary, PeriodLine } from './panelProtocol';
 import type { CostLine, Report } from './report';
 
 /** Dollar figures keep 10 decimals: exact enough to compare, free of float noise like 0.30000000000000004. */
@@ -40,6 +42,45 @@ export function reportJson(r: Report) {
     estimates: r.estimates.map((e) => ({ ...e, usd: usd(e.usd) })),
     diagnostics: r.diagnostics,
   };
+}
+
+/** One `findings[]` entry of `report --json`: the documented six fields first, then the evidence. */
+export function findingJson(f: Finding) {
+  return {
+    id: f.id,
+    kind: f.kind,
+    sessionId: f.sessionId,
+    severity: f.severity,
+    usdAtStake: usd(f.usdAtStake),
+    summary: f.summary,
+    pattern: f.pattern ?? null,
+    thread: f.thread || null,
+    turns: f.turns,
+    firstAt: f.firstAt,
+    lastAt: f.lastAt,
+    evidence: f.evidence,
+    action: f.action,
+  };
+}
+
+/** One budget period as `report --json` and `watch --json` print it. */
+export function periodJson(l: PeriodLine) {
+  return {
+    id: l.id,
+    from: l.from,
+    to: l.to,
+    costUsd: usd(l.costUsd),
+    budgetUsd: l.budgetUsd,
+    percent: l.percent === null ? null : Math.round(l.percent * 100) / 100,
+    level: l.level,
+    forecastUsd: l.forecastUsd === null ? null : usd(l.forecastUsd),
+    projectedToExceed: l.projectedToExceed,
+  };
+}
+
+/** The `budget` section of `report --json`: the guard state and one line per period. */
+export function budgetJson(b: { state: BudgetSummary; lines: PeriodLine[] }) {
+  return { state: b.state.state, reason: b.state.reason, periods: b.lines.map(periodJson) };
 }
 
 const CSV_COLUMNS = [

@@ -160,6 +160,60 @@ describe('watch', () => {
   });
 });
 
+describe('watch with budgets and findings', () => {
+  it('says when a budget is crossed, publishes the guard state, and reports a retry loop as it happens', async () => {
+    const logs = path.join(tmp, 'watched-loop');
+    const stateDir = path.join(tmp, 'watch-loop-state');
+    fs.cpSync(path.join(FIXTURES, 'i-retry-loop'), logs, { recursive: true });
+    const file = fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(logs, f)).find((f) => f.endsWith('.jsonl'))!;
+    // The real CLI's log, moved to now (findings are about the last 24 hours), split after its second failure.
+    const text = fs.readFileSync(file, 'utf8');
+    const first = Date.parse(/"timestamp":"([^"]+)"/.exec(text)![1]!);
+    const shift = Date.now() - 60_000 - first;
+    const moved = text.replace(/"timestamp":"([^"]+)"/g, (_, t: string) => `"timestamp":"${new Date(Date.parse(t) + shift).toISOString()}"`).trim().split('\n');
+    const failures = moved.map((l, i) => (l.includes('"is_error":true') ? i : -1)).filter((i) => i !== -1);
+    const cut = failures[1]! + 1;
+    fs.writeFileSync(file, `${moved.slice(0, cut).join('\n')}\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'watch', '--json', '--claude-dir', logs, '--state-dir', stateDir, '--budget-daily', '0.01', '--publish-state'], {
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    const lines: Record<string, unknown>[] = [];
+    let buffer = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+        lines.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+    const waitFor = (what: string, pred: () => boolean, ms: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} after ${ms} ms: ${JSON.stringify(lines)}`)), ms);
+        const check = () => (pred() ? (clearTimeout(timer), resolve()) : setTimeout(check, 10));
+        check();
+      });
+    try {
+      await waitFor('budget line', () => lines.some((l) => l['event'] === 'budget'), 30_000);
+      const budget = lines.find((l) => l['event'] === 'budget')!;
+      assert.equal(budget['id'], 'today');
+      assert.equal(budget['state'], 'stop');
+      const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'budget-state.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(state['state'], 'stop');
+      assert.match(String(state['reason']), /^Agent Meter: daily budget at \d+% \(\$0\.\d\d of \$0\.01\)\. Raise agentMeter\.budgets\.daily or wait until tomorrow\.$/);
+      assert.equal(lines.filter((l) => l['event'] === 'finding').length, 0, 'two failures are not a loop yet');
+      fs.appendFileSync(file, `${moved.slice(cut).join('\n')}\n`);
+      await waitFor('finding', () => lines.some((l) => l['event'] === 'finding'), 10_000);
+      const finding = lines.find((l) => l['event'] === 'finding')!;
+      assert.equal(finding['kind'], 'retry-loop');
+      assert.equal(finding['pattern'], 'failing-command');
+      assert.deepEqual(finding['turns'], [1, 2, 3, 4]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+  });
+});
+
 describe('a repeated report', () => {
   it('answers from the cached view while no log changed, and rebuilds when one did', async () => {
     const logs = path.join(tmp, 'logs');
