@@ -89,6 +89,18 @@ function firstRun(o: ScenarioOutcome) {
 }
 
 const logFacts: Record<string, LogFacts> = {
+  'i-retry-loop': (_o, lines) => {
+    // A failing Bash call's result is written with its keys in another order than a success's: type first,
+    // tool_use_id last (the reader's byte-level check relies on both orders).
+    const results = lines.filter((l) => l.value['type'] === 'user' && JSON.stringify(l.value).includes('"tool_result"'));
+    const failed = results.filter((l) => JSON.stringify(l.value).includes('"is_error":true'));
+    assert.equal(failed.length, 4, 'four failing tool results');
+    for (const l of failed) {
+      const block = ((l.value['message'] as { content: Record<string, unknown>[] }).content)[0]!;
+      assert.deepEqual(Object.keys(block), ['type', 'content', 'is_error', 'tool_use_id']);
+      assert.match(String(block['content']), /^Exit code 1\n/);
+    }
+  },
   'a-multiblock': (o, lines) => {
     const served = firstRun(o).served;
     // One line per content block, all with the same id, requestId and full usage.
@@ -259,9 +271,14 @@ interface Summary {
 
 const summaries: Summary[] = [];
 
+/** Findings expected vs raised per scenario (the detectors' precision on real-agent logs; printed after the suite). */
+const precision: { scenario: string; expected: number; raised: number }[] = [];
+
 describe('Claude Code (real CLI 2.1.197) against a fake Anthropic API', { concurrency: false }, () => {
   const suiteStarted = Date.now();
   after(() => {
+    console.log('\nFindings expected vs raised:');
+    console.table(precision);
     const rows = summaries.map((s) => ({
       scenario: s.scenario,
       'CLI total_cost_usd': usd(s.cliTotalUsd),
@@ -410,6 +427,29 @@ describe('Claude Code (real CLI 2.1.197) against a fake Anthropic API', { concur
           assert.ok(ratio > 1 / 3 && ratio < 3, `estimate ${session.estimatedExtraUsd} vs real ${f.realUsd}: ratio ${ratio}`);
         } else {
           assert.equal(report.totals.estimatedExtraUsd, 0, 'nothing unlogged to estimate');
+        }
+      });
+
+      it('the detectors raise exactly the expected findings, with the dollars of the served truth', () => {
+        const o = outcome!;
+        const report = runReport(o.sandbox.configDir, o.sandbox.home);
+        const want = scenario.findings ?? [];
+        const served = o.runs.flatMap((r) => r.served);
+        precision.push({ scenario: scenario.name, expected: want.length, raised: report.findings.length });
+        assert.deepEqual(
+          report.findings.map((f) => ({ kind: f.kind, pattern: f.pattern ?? undefined, severity: f.severity, turns: f.turns })),
+          want.map((w) => ({ kind: w.kind, pattern: w.pattern, severity: w.severity, turns: w.turns })),
+          `findings raised on ${scenario.name}: ${report.findings.map((f) => f.summary).join(' | ')}`,
+        );
+        for (const [i, w] of want.entries()) {
+          // Priced independently of src/: the notes' formula at the rates the CLI charged.
+          const usdFrom = w.usdFrom.responses.reduce((sum, k) => {
+            const s = served[k]!;
+            const u = w.usdFrom.part === 'whole' ? s.usage : { ...s.usage, output: 0 };
+            return sum + usageCostUsd(u, cliRatesFor(s.requestedModel));
+          }, 0);
+          assertCost(report.findings[i]!.usdAtStake, usdFrom, `${scenario.name} finding ${i} usdAtStake`);
+          assert.equal(report.findings[i]!.sessionId, o.runs[0]!.sessionId);
         }
       });
     });

@@ -28,4 +28,18 @@ export interface Report {
   sessions: ReportSession[];
   days: { date: string; costUsd: number; tokens: ReportTokens }[];
   diagnostics: { files: number; lines: number; rejectedLines: number; rejected: Record<string, number>; unpricedModels: string[] };
+  findings: ReportFinding[];
+  budget: { state: 'ok' | 'warn' | 'throttle' | 'stop'; reason: string; periods: { id: string; costUsd: number; budgetUsd: number | null; level: string }[] };
+}
+
+/** One `findings[]` entry: the six documented fields, plus what the tests check the turns and pattern with. */
+export interface ReportFinding {
+  id: string;
+  kind: 'context-creep' | 'retry-loop' | 'runaway-burn' | 'cache-churn';
+  sessionId: string;
+  severity: 'warning' | 'critical';
+  usdAtStake: number;
+  summary: string;
+  pattern: string | null;
+  turns: number[];
 }

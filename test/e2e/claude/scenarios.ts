@@ -76,10 +76,22 @@ export interface RunSpec {
   routes: Route[];
 }
 
+/** A finding the detectors must raise on a scenario's logs (every other scenario must raise none). */
+export interface FindingExpectation {
+  kind: 'context-creep' | 'retry-loop' | 'runaway-burn' | 'cache-churn';
+  pattern?: string;
+  severity: 'warning' | 'critical';
+  /** The main thread's request numbers the finding must name. */
+  turns: number[];
+  /** Which served responses (0-based, in serving order) make up the dollars at stake, and which part of their cost. */
+  usdFrom: { responses: number[]; part: 'whole' | 'prompt' };
+}
+
 export interface Scenario {
   name: string;
   description: string;
   runs: RunSpec[];
+  findings?: FindingExpectation[];
 }
 
 const text = (t: string) => ({ type: 'text' as const, text: t });
@@ -420,6 +432,65 @@ export const scenarios: Scenario[] = [
         routes: [{ name: 'main', match: everything, replies: [reply([text('Nothing else.')], { input: 2500, output: 10, cacheWrite5m: 900, cacheRead: 9000 })] }],
       },
     ],
+  },
+  {
+    name: 'i-retry-loop',
+    description: 'the model runs the same failing Bash command four times (a real shell, exit code 1), then gives up',
+    runs: [
+      {
+        label: 'run',
+        prompt: 'Wait until the build flag exists.',
+        model: 'claude-sonnet-4-5',
+        sessionId: sid('1'),
+        expectExitCode: 0,
+        routes: [
+          {
+            name: 'main',
+            match: mainThread('claude-sonnet-4-5'),
+            replies: [
+              reply([text('Checking the flag.'), bash('cat build.flag', 'Read the build flag')], { input: 1500, output: 90, cacheWrite5m: 6000, cacheRead: 12000 }),
+              reply([text('Not yet; checking again.'), bash('cat build.flag', 'Read the build flag')], { input: 40, output: 60, cacheWrite5m: 300, cacheRead: 18000 }),
+              reply([text('Still missing; once more.'), bash('cat build.flag', 'Read the build flag')], { input: 40, output: 60, cacheWrite5m: 300, cacheRead: 18300 }),
+              reply([text('Trying again.'), bash('cat build.flag', 'Read the build flag')], { input: 40, output: 60, cacheWrite5m: 300, cacheRead: 18600 }),
+              reply([text('The build flag never appeared; I stopped checking.')], { input: 40, output: 30, cacheWrite5m: 300, cacheRead: 18900 }),
+            ],
+          },
+        ],
+      },
+    ],
+    // Four failures of one command, with no success of it in between: the requests that ran them (1–4) are the loop.
+    findings: [{ kind: 'retry-loop', pattern: 'failing-command', severity: 'warning', turns: [1, 2, 3, 4], usdFrom: { responses: [0, 1, 2, 3], part: 'whole' } }],
+  },
+  {
+    name: 'j-context-creep',
+    description: 'a session whose prompt grows every request (40k → 172k of a 200k window), one tool result adding 40k',
+    runs: [
+      {
+        label: 'run',
+        prompt: 'Go through the repo step by step.',
+        model: 'claude-sonnet-4-5',
+        sessionId: sid('2'),
+        expectExitCode: 0,
+        routes: [
+          {
+            name: 'main',
+            match: mainThread('claude-sonnet-4-5'),
+            replies: [
+              reply([text('Step one.'), bash('echo one', 'Step one')], { input: 2000, output: 80, cacheWrite5m: 8000, cacheRead: 30000 }),
+              reply([text('Step two.'), bash('echo two', 'Step two')], { input: 100, output: 80, cacheWrite5m: 40000, cacheRead: 40000 }),
+              reply([text('Step three.'), bash('echo three', 'Step three')], { input: 100, output: 80, cacheWrite5m: 30000, cacheRead: 80000 }),
+              reply([text('Step four.'), bash('echo four', 'Step four')], { input: 100, output: 80, cacheWrite5m: 15000, cacheRead: 110000 }),
+              reply([text('Step five.'), bash('echo five', 'Step five')], { input: 100, output: 80, cacheWrite5m: 25000, cacheRead: 125000 }),
+              reply([text('Step six.'), bash('echo six', 'Step six')], { input: 100, output: 80, cacheWrite5m: 22000, cacheRead: 150000 }),
+              reply([text('Done with every step.')], { input: 100, output: 40, cacheWrite5m: 500, cacheRead: 172000 }),
+            ],
+          },
+        ],
+      },
+    ],
+    // Prompts: 40k, 80.1k, 110.1k, 125.1k (62.6%: warn), 150.1k, 172.1k (86%: critical), 172.6k. The dollars at stake
+    // are the prompt side of every request from the warn crossing on.
+    findings: [{ kind: 'context-creep', severity: 'critical', turns: [4, 5, 6, 7], usdFrom: { responses: [3, 4, 5, 6], part: 'prompt' } }],
   },
 ];
 
