@@ -11,7 +11,7 @@ import { createClaudeFileParser, type ClaudeParserState } from '../core/sources/
 import { createCodexFileParser, type CodexParserState } from '../core/sources/codex';
 import { SHORT_LINE_BYTES, type FileParser } from '../core/sources/jsonl';
 import type { LedgerSink } from '../core/ledger';
-import type { AgentKind } from '../core/usageRecord';
+import type { AgentKind, SessionEvent } from '../core/usageRecord';
 import { errorCode, listLogFiles, type LogFile } from './logFiles';
 import type { SourceRoot } from './sourcePaths';
 import { heapCheckpoint } from './youngGeneration';
@@ -78,6 +78,20 @@ function plainStringEnd(line: Buffer, from: number): number {
   return q === -1 || line[q - 1] === BACKSLASH ? -1 : q;
 }
 
+/**
+ * Where `open` (ending in `[`) first occurs in bytes [from, to), found by its last byte: a JS loop over the ~100
+ * bytes between a response's id and its content is cheaper than a native search (~1 µs of call overhead).
+ */
+function openAfter(line: Buffer, from: number, to: number, open: Buffer): number {
+  const last = open[open.length - 1]!;
+  for (let i = from + open.length - 1; i < to; i++) {
+    if (line[i] !== last) continue;
+    const at = i - open.length + 1;
+    if (startsWith(line, at, to, open)) return at;
+  }
+  return -1;
+}
+
 /** Bytes [start, end) of buf begin with `prefix` (a JS loop: cheaper than a native call for a few bytes). */
 function startsWith(buf: Buffer, start: number, end: number, prefix: Buffer): boolean {
   if (end - start < prefix.length) return false;
@@ -117,12 +131,17 @@ class FileScan {
     depth: number;
     lineStart: Buffer;
     toolUse?: Buffer;
+    /** What follows `close` in a line of a response that called a tool. */
+    toolUseStop?: Buffer;
     /** The lines parsed so far: response id → copies of their bytes from `usage` to the end of the request id. */
     seen: Map<string, Buffer[]>;
   };
-  /** Bytes [usageFrom, usageTo) of the line that signature() last returned an id for. */
+  /** Bytes [usageFrom, usageTo) of the line that signature() last returned an id for; its id ends at idEnd and its
+   * request id is bytes [requestIdFrom, usageTo). */
   private usageFrom = 0;
   private usageTo = 0;
+  private idEnd = 0;
+  private requestIdFrom = 0;
   lines = 0;
   private repairs = 0;
 
@@ -147,7 +166,8 @@ class FileScan {
         requestId: b(r.requestId),
         depth: r.depth,
         lineStart: b(r.lineStart),
-        toolUse: r.toolUse === undefined ? undefined : b(r.toolUse),
+        toolUse: r.toolUse === undefined ? undefined : b(r.toolUse.block),
+        toolUseStop: r.toolUse === undefined ? undefined : b(r.toolUse.stopReason),
         seen: new Map(),
       };
     }
@@ -185,6 +205,8 @@ class FileScan {
     if (bEnd === -1) return undefined;
     this.usageFrom = u;
     this.usageTo = bEnd;
+    this.idEnd = aEnd;
+    this.requestIdFrom = b + s.requestId.length;
     return line.toString('latin1', a + s.id.length, aEnd);
   }
 
@@ -208,9 +230,10 @@ class FileScan {
    * The line as text with the unread value replaced by `[]` (see FileParser.responseShape), or undefined when its
    * shape is not the expected one (then the whole line is parsed). Saves decoding and parsing most of the bytes.
    */
-  private elided(line: Buffer, close: number, i: number): string | undefined {
+  private elided(line: Buffer, close: number): string | undefined {
     const s = this.shape!;
     if (close === -1 || !startsWith(line, 0, line.length, s.lineStart)) return undefined;
+    const i = line.indexOf(s.open);
     if (i === -1 || close <= i) return undefined;
     let depth = 0;
     for (let k = 0; k < i; k++) {
@@ -221,6 +244,22 @@ class FileScan {
     if (depth !== s.depth || line.indexOf(s.lineStart, 1) !== -1) return undefined;
     // Keep `"content":` and the `,"stop_reason":…` that follows the array.
     return `${line.toString('utf8', 0, i + s.open.length - 1)}[]${line.toString('utf8', close + 1)}`;
+  }
+
+  /**
+   * The tool call of a response line, read from the bytes (the parser never sees the content): only a content
+   * block that ends its value with an object (`"input":{…}}`) on a line whose response stopped for tool use can
+   * be one (text and thinking blocks end with a string, `"}`), so two bytes rule most lines out before any search.
+   * Called after signature(), whose positions it uses.
+   */
+  private toolCall(line: Buffer, close: number, responseId: string): SessionEvent | undefined {
+    const s = this.shape!;
+    if (!s.toolUse || line[close - 1] !== CLOSE_BRACE || line[close - 2] !== CLOSE_BRACE) return undefined;
+    if (!startsWith(line, close + s.close.length, line.length, s.toolUseStop!)) return undefined;
+    const open = openAfter(line, this.idEnd, close, s.open);
+    const from = open + s.open.length;
+    if (open === -1 || !startsWith(line, from, close, s.toolUse)) return undefined;
+    return this.parser.toolCall?.(line, from, close, { responseId, requestId: line.toString('latin1', this.requestIdFrom, this.usageTo) });
   }
 
   /** Call when `buf` holds new content (a new chunk, or a joined long line): needle positions start over. */
@@ -278,20 +317,15 @@ class FileScan {
     const line = buf.subarray(start, end);
     const shape = this.shape;
     const close = shape ? this.lastClose(line) : -1;
-    const open = shape && close !== -1 ? line.indexOf(shape.open) : -1;
-    // A content block that is a tool call: read it from the bytes (the parser never sees the content).
-    const tool =
-      shape?.toolUse && open !== -1 && open < close && startsWith(line, open + shape.open.length, close, shape.toolUse) && last === 'no'
-        ? this.parser.toolCall?.(line, open + shape.open.length, close)
-        : undefined;
     // Another content block of a response already parsed in this file: same ids, same usage, nothing new.
     const signature = shape && last === 'no' ? this.signature(line, close) : undefined;
+    const tool = signature !== undefined ? this.toolCall(line, close, signature) : undefined;
     if (signature !== undefined && this.seenBefore(line, signature)) {
       this.lines++;
       if (tool) this.ledger.add(path, { kind: 'event', event: tool });
       return LineOutcome.Counted;
     }
-    const short = shape && line.length > ELIDE_MIN_BYTES ? this.elided(line, close, open) : undefined;
+    const short = shape && line.length > ELIDE_MIN_BYTES ? this.elided(line, close) : undefined;
     const text = short ?? line.toString('utf8');
     const parsed = this.parser.parseLine(text);
     if (parsed.kind === 'rejected' && parsed.reason === 'invalid-json' && last !== 'no') {

@@ -132,24 +132,26 @@ const KEY_MESSAGE = ascii('"message":');
 const KEY_ATTACHMENT = ascii('"attachment":');
 const MSG_ID = ascii('{"id":"');
 const MSG_USER = ascii('{"role":"user"');
-/** A tool result's keys come in two orders: `tool_use_id` first (successes), or `type` first and `tool_use_id` last. */
-const USER_TOOL_RESULT = [ascii(',"content":[{"tool_use_id":"'), ascii(',"content":[{"type":"tool_result"')];
+/**
+ * A tool result's keys come in two orders (real CLI 2.1.197): `tool_use_id` first for a result that succeeded, and
+ * `type` first, `is_error: true`, `tool_use_id` last for one that failed (Bash exit codes, a missing file, an edit
+ * refused, a hook's refusal). Only the second order is read; successes, most of a log's bytes, are skipped by head.
+ */
+const USER_TOOL_ERROR = ascii(',"content":[{"type":"tool_result"');
 const TOOL_RESULT_ID = ascii('"tool_use_id":"');
 const IS_ERROR = ascii('"is_error":');
 const TRUE = ascii('true');
 const TOOL_USE = ascii('{"type":"tool_use","id":"');
 const TOOL_NAME = ascii('","name":"');
 const TOOL_INPUT = ascii('","input":');
-const RESPONSE_ID = ascii('"message":{"id":"');
-const REQUEST_ID = ascii('"requestId":"');
 /** Where a tool call's target is, by tool: the Bash command, the path of the file an edit tool changes. */
-const TARGET_KEYS: Record<string, Uint8Array> = {
-  Bash: ascii('"command":"'),
-  Edit: ascii('"file_path":"'),
-  MultiEdit: ascii('"file_path":"'),
-  Write: ascii('"file_path":"'),
-  NotebookEdit: ascii('"notebook_path":"'),
-};
+const TARGET_KEYS = new Map<string, Uint8Array>([
+  ['Bash', ascii('"command":"')],
+  ['Edit', ascii('"file_path":"')],
+  ['MultiEdit', ascii('"file_path":"')],
+  ['Write', ascii('"file_path":"')],
+  ['NotebookEdit', ascii('"notebook_path":"')],
+]);
 /** `{"type":"…"` line types: the ones that matter, and the ones known to carry nothing billable. */
 const TYPE_PARSE = ['queue-operation"', 'ai-title"'].map(ascii);
 const TYPE_SKIP = ['last-prompt"', 'mode"', 'permission-mode"', 'file-history-snapshot"'].map(ascii);
@@ -178,7 +180,7 @@ export function classifyClaudeHead(b: Uint8Array, start: number, end: number): '
   if (brace === -1 || brace >= end) return undefined;
   if (bytesAt(b, brace - KEY_MESSAGE.length, end, KEY_MESSAGE)) {
     if (bytesAt(b, brace, end, MSG_ID)) return 'parse';
-    if (bytesAt(b, brace, end, MSG_USER)) return USER_TOOL_RESULT.some((w) => bytesAt(b, brace + MSG_USER.length, end, w)) ? 'tool-result' : 'skip';
+    if (bytesAt(b, brace, end, MSG_USER)) return bytesAt(b, brace + MSG_USER.length, end, USER_TOOL_ERROR) ? 'tool-result' : 'skip';
     return undefined;
   }
   if (bytesAt(b, brace - KEY_ATTACHMENT.length, end, KEY_ATTACHMENT)) return 'skip';
@@ -207,7 +209,7 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
       requestId: '"requestId":"',
       depth: 2,
       lineStart: '{"parentUuid":',
-      toolUse: '{"type":"tool_use"',
+      toolUse: { block: '{"type":"tool_use"', stopReason: '"tool_use"' },
     },
     classifyHead: classifyClaudeHead,
     toolCall: claudeToolCall,
@@ -243,19 +245,12 @@ export function createClaudeFileParser(fileSessionId: string, resume: ClaudePars
   };
 }
 
-/** Text of ASCII bytes [from, to) (tool names). */
-function asciiText(b: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
-
 /**
  * The tool call of a response line whose content is one tool_use block (the CLI logs one line per block):
- * `{"type":"tool_use","id":"toolu_…","name":"Bash","input":{…}}` up to `to`. The record key comes from the same
- * line (`message.id`, `requestId`), as the parser builds it.
+ * `{"type":"tool_use","id":"toolu_…","name":"Bash","input":{…}}` up to `to`. The record key is built from the
+ * line's ids as parseAssistant builds it.
  */
-export function claudeToolCall(line: SearchableBytes, from: number, to: number): SessionEvent | undefined {
+export function claudeToolCall(line: SearchableBytes, from: number, to: number, ids: { responseId: string; requestId: string }): SessionEvent | undefined {
   if (!bytesAt(line, from, to, TOOL_USE)) return undefined;
   const idFrom = from + TOOL_USE.length;
   const idTo = jsonStringEnd(line, idFrom, to);
@@ -264,29 +259,39 @@ export function claudeToolCall(line: SearchableBytes, from: number, to: number):
   const nameTo = jsonStringEnd(line, nameFrom, Math.min(to, nameFrom + 128));
   if (nameTo === -1 || !bytesAt(line, nameTo, to, TOOL_INPUT)) return undefined;
   const inputFrom = nameTo + TOOL_INPUT.length;
-  const name = intern(asciiText(line, nameFrom, nameTo));
+  const name = toolName(line, nameFrom, nameTo);
   let target = 0;
-  const targetKey = TARGET_KEYS[name];
+  const targetKey = TARGET_KEYS.get(name);
   if (targetKey) {
-    const k = line.indexOf(targetKey, inputFrom);
+    // Claude writes the command or path first in the input object (`{"command":"…`); search only otherwise.
+    const k = bytesAt(line, inputFrom + 1, to, targetKey) ? inputFrom + 1 : line.indexOf(targetKey, inputFrom);
     const valueTo = k === -1 || k >= to ? -1 : jsonStringEnd(line, k + targetKey.length, to);
     if (valueTo !== -1) target = bytesHash(line, k + targetKey.length, valueTo) || 1;
   }
-  const r = line.indexOf(RESPONSE_ID);
-  const rTo = r === -1 || r >= from ? -1 : jsonStringEnd(line, r + RESPONSE_ID.length, from);
-  if (rTo === -1) return undefined;
-  const responseId = asciiText(line, r + RESPONSE_ID.length, rTo);
-  const q = line.indexOf(REQUEST_ID, to);
-  const qTo = q === -1 ? -1 : jsonStringEnd(line, q + REQUEST_ID.length, line.length);
-  const key = qTo === -1 ? responseId : `${responseId}:${asciiText(line, q + REQUEST_ID.length, qTo)}`;
+  const key = ids.requestId ? `${ids.responseId}:${ids.requestId}` : ids.responseId;
   return { kind: 'tool-call', key, toolId: bytesHash(line, idFrom, idTo), name, fingerprint: bytesHash(line, inputFrom, to), target };
 }
 
+/** Tool names seen so far, by their bytes' hash: a name is decoded once, not once per call. */
+const toolNames = new Map<number, { name: string; bytes: Uint8Array }[]>();
+
+function toolName(b: Uint8Array, from: number, to: number): string {
+  const h = bytesHash(b, from, to);
+  const known = toolNames.get(h);
+  if (known) for (const k of known) if (k.bytes.length === to - from && bytesAt(b, from, to, k.bytes)) return k.name;
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(b[i]!);
+  // A copy: the reader reuses its buffers (and a Buffer's slice() is a view).
+  const entry = { name: intern(s), bytes: Uint8Array.from(b.subarray(from, to)) };
+  if (known) known.push(entry);
+  else toolNames.set(h, [entry]);
+  return entry.name;
+}
+
 /**
- * A user line answering a tool call: a tool-error event when its result came back with `is_error: true`. The real
- * CLI writes successes as `{"tool_use_id":…,"type":"tool_result","content":…,"is_error":false}` and failures as
- * `{"type":"tool_result","content":…,"is_error":true,"tool_use_id":…}`. The first occurrence of either key is the
- * key itself: a JSON string cannot hold its raw bytes (quotes inside are escaped). Only failures pay for the id.
+ * A user line answering a tool call with its keys in the failure order (see USER_TOOL_ERROR): a tool-error event
+ * when `is_error` is true. The first occurrence of either key is the key itself: a JSON string cannot hold its raw
+ * bytes (quotes inside are escaped).
  */
 export function claudeToolError(b: SearchableBytes, start: number, end: number): SessionEvent | undefined {
   const e = b.indexOf(IS_ERROR, start);

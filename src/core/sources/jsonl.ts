@@ -45,10 +45,11 @@ export interface FileParser {
   toolResult?(bytes: SearchableBytes, start: number, end: number): SessionEvent | undefined;
   /**
    * A response line whose content (bytes [from, to): from just after `responseShape.open` to the last `close`)
-   * starts with `responseShape.toolUse`: the tool call it carries, read from the bytes (ids and input are hashed,
-   * never kept). Asked for repeats too: each content block of a response is its own line.
+   * starts with `responseShape.toolUse.block`: the tool call it carries, read from the bytes (ids and input are
+   * hashed, never kept). Asked for repeats too: each content block of a response is its own line. `ids` are the
+   * response and request ids the reader already found on the line.
    */
-  toolCall?(line: SearchableBytes, from: number, to: number): SessionEvent | undefined;
+  toolCall?(line: SearchableBytes, from: number, to: number, ids: { responseId: string; requestId: string }): SessionEvent | undefined;
   /** What the parser carries from line to line, to resume a file after a restart (JSON-serialisable). */
   state(): object;
   /**
@@ -71,8 +72,9 @@ export interface FileParser {
     requestId: string;
     depth: number;
     lineStart: string;
-    /** How a content value holding a tool call starts (see toolCall). */
-    toolUse?: string;
+    /** How a content value holding a tool call starts (`block`), and what follows `close` on the lines of a
+     * response that called a tool (`stopReason`): only those lines are looked at (see toolCall). */
+    toolUse?: { block: string; stopReason: string };
   };
 }
 
@@ -104,21 +106,26 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
 export const isOptObject = (v: unknown): boolean => v === undefined || v === null || isObject(v);
 
 /**
- * A 30-bit FNV-1a hash of bytes [from, to) (a small integer: stored unboxed). Inputs over 4 KB are hashed on their
- * first and last 2 KB and their length: a fingerprint for "the same call again", not a content digest.
+ * A 30-bit hash of bytes [from, to) (a small integer: stored unboxed), FNV-style over 4-byte words. Inputs over
+ * 256 bytes are hashed on their first 160 bytes, their last 96 and their length: a fingerprint for "the same call
+ * again" (a command, a path, an edit's strings), not a content digest, and cheap enough for every tool call of a
+ * large history.
  */
 export function bytesHash(b: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
   const mix = (a: number, z: number) => {
-    for (let i = a; i < z; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    let i = a;
+    for (; i + 4 <= z; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 0x01000193);
+    for (; i < z; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   };
-  if (to - from <= 4096) mix(from, to);
+  if (to - from <= 256) mix(from, to);
   else {
-    mix(from, from + 2048);
-    mix(to - 2048, to);
+    mix(from, from + 160);
+    mix(to - 96, to);
     h = Math.imul(h ^ (to - from), 0x01000193);
   }
-  return (h >>> 0) & 0x3fffffff;
+  h ^= h >>> 15;
+  return (Math.imul(h, 0x2c1b3c6d) >>> 2) & 0x3fffffff;
 }
 
 /** End (index of the closing quote) of the JSON string whose content starts at `from`, or -1. */
