@@ -167,6 +167,8 @@ export class Ledger implements LedgerSink {
   private readonly files = new Map<string, FileContribution>();
   /** The contribution file() returned last (undefined once that file is forgotten). */
   private lastFile: FileContribution | undefined;
+  /** The row the last new record went into (tool calls of the same response follow it). */
+  private lastAdded: { key: string; row: number; file: FileContribution } | undefined;
   private nextFileId = 0;
   /** Bumped on every change; views cache on it. */
   revision = 0;
@@ -295,6 +297,7 @@ export class Ledger implements LedgerSink {
     }
     const row = t.add(record, f.id);
     f.rows.push(row);
+    this.lastAdded = { key: record.key, row, file: f };
     if (counted === undefined) {
       this.count(record, row, undefined);
       return;
@@ -327,16 +330,17 @@ export class Ledger implements LedgerSink {
     }
     else if (event.kind === 'api-error') this.addKeyed(f.apiErrors, this.apiErrors, event.key, event);
     else if (event.kind === 'tool-call') {
-      // The response was added before its tool calls (same line or an earlier one of this file).
-      const counted = this.counted.get(event.key);
-      const row = counted === undefined ? -1 : this.table.copyIn(counted, f.id);
-      if (row === -1) return;
-      let name = this.toolNameIds.get(event.name);
-      if (name === undefined) {
-        name = this.toolNames.push(event.name) - 1;
-        this.toolNameIds.set(event.name, name);
+      // The response was added before its tool calls (same line or an earlier one of this file), most often just
+      // before them: that row is remembered, saving a lookup by key.
+      const last = this.lastAdded;
+      let row: number;
+      if (last && last.file === f && last.key === event.key && this.table.key(last.row) === event.key) row = last.row;
+      else {
+        const counted = this.counted.get(event.key);
+        row = counted === undefined ? -1 : this.table.copyIn(counted, f.id);
       }
-      f.tools.push(row, name, event.fingerprint, event.target, event.toolId);
+      if (row === -1) return;
+      f.tools.push(row, this.toolNameId(event.name), event.fingerprint, event.target, event.toolId);
       this.revision++;
     } else if (event.kind === 'tool-error') {
       f.toolErrors.push(event.toolId);
@@ -474,13 +478,31 @@ export class Ledger implements LedgerSink {
   /** Takes back what toolsImage() gave, after the file's records were restored; calls on foreign rows are dropped. */
   restoreTools(path: string, tools: number[], toolErrors: number[], nameOf: (id: number) => string | undefined): void {
     const f = this.file(path);
+    // The snapshot's name ids → this ledger's (a handful of tool names, thousands of calls).
+    const names = new Map<number, number>();
     for (let i = 0; i + TOOL_STRIDE <= tools.length; i += TOOL_STRIDE) {
       const row = tools[i]!;
-      const name = nameOf(tools[i + 1]!);
-      if (name === undefined || this.table.key(row) === undefined || this.table.file(row) !== f.id) continue;
-      this.addEvent(f, { kind: 'tool-call', key: this.table.key(row)!, name, fingerprint: tools[i + 2]!, target: tools[i + 3]!, toolId: tools[i + 4]! });
+      const nameId = tools[i + 1]!;
+      let mine = names.get(nameId);
+      if (mine === undefined) {
+        const name = nameOf(nameId);
+        mine = name === undefined ? -1 : this.toolNameId(name);
+        names.set(nameId, mine);
+      }
+      if (mine === -1 || this.table.key(row) === undefined || this.table.file(row) !== f.id) continue;
+      f.tools.push(row, mine, tools[i + 2]!, tools[i + 3]!, tools[i + 4]!);
     }
     for (const id of toolErrors) f.toolErrors.push(id);
+    this.revision++;
+  }
+
+  private toolNameId(name: string): number {
+    let id = this.toolNameIds.get(name);
+    if (id === undefined) {
+      id = this.toolNames.push(name) - 1;
+      this.toolNameIds.set(name, id);
+    }
+    return id;
   }
 
   /** Data-quality counters summed over every file. */
