@@ -1,6 +1,6 @@
 // What the editor's views cost on a huge history: the status bar view (after every ledger update), the panel
 // snapshot (at most every 250 ms while the panel is visible), a session's breakdown and the full report (Export
-// Report). Loads the benchmark corpus (run.ts generates it; default: the 500 MB one) into a ledger once, then times
+// Report) and the detectors' findings. Loads the benchmark corpus (run.ts generates it; default: the 500 MB one) into a ledger once, then times
 // each view. A script, not a test: figures go to the README.
 //
 //   node --import tsx scripts/bench/views.ts [--dir CORPUS_DIR] [--runs N]
@@ -15,6 +15,9 @@ import { buildReport } from '../../src/core/report';
 import { sessionBreakdown } from '../../src/core/sessionBreakdown';
 import { statusBarView } from '../../src/core/statusBarView';
 import { Meter } from '../../src/node/meter';
+import { findingsOf, liveFindings } from '../../src/core/findingsView';
+import { reportFindings } from '../../src/core/reportFindings';
+import { defaultSettings, thresholdsOf } from '../../src/core/settings';
 
 const { values } = parseArgs({
   options: { dir: { type: 'string', default: path.join(os.tmpdir(), 'agent-meter-bench-s1-mb500-f1500') }, runs: { type: 'string', default: '20' } },
@@ -61,6 +64,11 @@ async function main(): Promise<void> {
   }
   time('session breakdown (Show Session Cost)', () => sessionBreakdown(ledger, prices, latest.sessionId));
   time('full report (Export Report)', () => buildReport(ledger, prices, { timeZone: 'Europe/Berlin' }, now));
+  const thresholds = thresholdsOf(defaultSettings());
+  const report = buildReport(ledger, prices, { timeZone: 'Europe/Berlin' }, now);
+  time('live findings (sessions of the last 24 h; the extension, at most every 2 s)', () => liveFindings(ledger, live, prices, thresholds, now));
+  time('report findings, last 7 days (`report --json`)', () => reportFindings(ledger, prices, report, thresholds, now, false));
+  time('findings of every session (`report --json --since` the first day)', () => findingsOf(ledger, prices, thresholds));
 }
 
 main().catch((err) => {

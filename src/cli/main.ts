@@ -47,6 +47,7 @@ ${sharedHelp()}
 
 report:
   --json                 machine-readable output (with findings and budget sections)
+                         findings cover the sessions of the last 7 days, or every session in --since/--until
   --budget-session USD   budgets for the report's budget section (also --budget-daily, --budget-weekly,
                          --budget-monthly); thresholds warn 70 / throttle 90 / stop 100 %
   --since YYYY-MM-DD     first day to include (in --timezone)
@@ -125,7 +126,8 @@ async function report(argv: string[], prepared?: PreparedReport): Promise<void> 
     meter.open();
     await meter.catchUp(undefined, { listing, workers: prepared?.workers });
     const report = buildReport(meter.ledger, setup.prices, options, new Date());
-    result = { ...report, ...reportFindings(meter.ledger, setup.prices, report, thresholdsOf(defaultSettings())) };
+    const ranged = values.since !== undefined || values.until !== undefined;
+    result = { ...report, ...reportFindings(meter.ledger, setup.prices, report, thresholdsOf(defaultSettings()), new Date(), ranged) };
   } finally {
     meter.close();
   }

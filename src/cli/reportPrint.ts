@@ -1,7 +1,8 @@
 // Printing a report, fresh or from the view cache, the same way from the quick entry and the full CLI: the table,
 // or the `report --json` document with its findings and budget sections (the budget worked out now).
 import type { Report } from '../core/report';
-import { reportBudget } from '../core/reportBudget';
+import { findingsWindowStart, reportBudget } from '../core/reportBudget';
+import { localDate } from '../core/calendar';
 import type { ReportFindings } from '../core/reportFindings';
 import { budgetJson, findingJson, reportJson } from '../core/reportJson';
 import type { PanelBudgets } from '../core/periods';
@@ -37,7 +38,11 @@ export function printReport(r: ReportView, json: boolean, budgets: PanelBudgets)
     process.stdout.write(formatReportTable(r));
     return;
   }
-  const budget = reportBudget(r, r.recentSpend ?? [], budgets, new Date());
-  const doc = { ...reportJson(r), findings: (r.findings ?? []).map(findingJson), budget: budgetJson(budget) };
+  const now = new Date();
+  const budget = reportBudget(r, r.recentSpend ?? [], budgets, now);
+  // A view served from the cache days later: its window moves on with the clock (findings only drop out of it).
+  const since = r.findingsSince ? findingsWindowStart(now, r.timeZone) : null;
+  const findings = (r.findings ?? []).filter((f) => since === null || localDate(f.lastAt, r.timeZone) >= since);
+  const doc = { ...reportJson(r), findingsSince: since, findings: findings.map(findingJson), budget: budgetJson(budget) };
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -3,12 +3,23 @@
 // enforce. Worked out at print time (it depends on the clock), also for a report served from the view cache:
 // light imports only, the CLI's quick entry uses it.
 import { budgetSummary } from './budget';
-import { localDate, minutesIntoDay } from './calendar';
+import { addDays, localDate, minutesIntoDay } from './calendar';
 import type { BudgetSummary, PeriodLine } from './panelProtocol';
 import { periodLines, type PanelBudgets } from './periods';
 import type { Report } from './report';
 import type { ReportFindings } from './reportFindings';
 import { sessionName } from './sessionName';
+
+/** Without --since/--until, a report's findings cover the sessions active in the last this many days. */
+export const REPORT_FINDINGS_DAYS = 7;
+
+/**
+ * The first local day of the findings window at `now` (today and the six days before). Kept here, in a light module:
+ * the quick entry applies it to a view served from the cache, whose window moves on with the clock.
+ */
+export function findingsWindowStart(now: Date, timeZone: string): string {
+  return addDays(localDate(now.toISOString(), timeZone), 1 - REPORT_FINDINGS_DAYS);
+}
 
 /** The burn-rate window of the forecasts, as in the panel. */
 const BURN_MINUTES = 60;
