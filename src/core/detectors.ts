@@ -9,6 +9,7 @@ import {
   usd,
   type Finding,
   type FindingThresholds,
+  type LoopPattern,
   type SessionTimeline,
   type ToolCallFact,
   type Turn,
@@ -113,6 +114,32 @@ export function contextCreep(tl: SessionTimeline, t: FindingThresholds): Finding
 // ---------------------------------------------------------------------------------------------------------------
 // Retry loops
 
+/**
+ * A retry loop of one pattern in one thread: `count` repeats against its `threshold` (twice the threshold is
+ * critical), the requests involved as its dollars, its id anchored on the first of them.
+ */
+function retryLoop(
+  sessionId: string,
+  thread: string,
+  pattern: LoopPattern,
+  count: number,
+  threshold: number,
+  involved: Turn[],
+  text: Pick<Finding, 'summary' | 'evidence' | 'action'>,
+): Finding {
+  return finding({
+    id: `retry-loop:${sessionId}:${thread}:${pattern}:${involved[0]!.n}`,
+    kind: 'retry-loop',
+    pattern,
+    sessionId,
+    thread,
+    severity: count >= 2 * threshold ? 'critical' : 'warning',
+    usdAtStake: sum(involved, (x) => x.usd),
+    ...text,
+    involved,
+  });
+}
+
 interface CallAt {
   call: ToolCallFact;
   turn: Turn;
@@ -204,21 +231,13 @@ function failingCommands(sessionId: string, thread: string, turns: Turn[], calls
     const involved = span(turns, run[0]!.turn, run[run.length - 1]!.turn);
     const between = involved.length - distinctTurns(run).length;
     out.push(
-      finding({
-        id: `retry-loop:${sessionId}:${thread}:failing-command:${run[0]!.turn.n}`,
-        kind: 'retry-loop',
-        pattern: 'failing-command',
-        sessionId,
-        thread,
-        severity: run.length >= 2 * t.failingCommand ? 'critical' : 'warning',
-        usdAtStake: sum(involved, (x) => x.usd),
+      retryLoop(sessionId, thread, 'failing-command', run.length, t.failingCommand, involved, {
         summary: `The same command failed ${run.length} times in ${threadName(thread)}`,
         evidence: [
           `${run[0]!.call.name} with the same command failed at ${turnRange(distinctTurns(run).map((x) => x.n))}, no success of it in between.`,
           `${involved.length} requests inside the loop${between ? ` (${between} of them other steps)` : ''}: ${usd(sum(involved, (x) => x.usd))}.`,
         ],
         action: 'Stop the agent and look at the failure yourself (or fix the failing test first); tell it what is wrong instead of letting it retry.',
-        involved,
       }),
     );
   };
@@ -248,21 +267,13 @@ function sameToolCalls(sessionId: string, thread: string, calls: CallAt[], t: Fi
       const involved = distinctTurns(run);
       const failed = run.filter((c) => c.call.failed).length;
       out.push(
-        finding({
-          id: `retry-loop:${sessionId}:${thread}:same-tool-call:${involved[0]!.n}`,
-          kind: 'retry-loop',
-          pattern: 'same-tool-call',
-          sessionId,
-          thread,
-          severity: run.length >= 2 * t.sameToolCalls ? 'critical' : 'warning',
-          usdAtStake: sum(involved, (x) => x.usd),
+        retryLoop(sessionId, thread, 'same-tool-call', run.length, t.sameToolCalls, involved, {
           summary: `${a.name} called ${run.length} times in a row with the same input in ${threadName(thread)}`,
           evidence: [
             `Identical ${a.name} calls at ${turnRange(involved.map((x) => x.n))}${failed ? `; ${failed} of them failed` : ''}.`,
             `The requests that made them cost ${usd(sum(involved, (x) => x.usd))}.`,
           ],
           action: 'Interrupt the agent (Esc) and give it the missing fact or a different approach; the same call will give the same answer.',
-          involved,
         }),
       );
     }
@@ -284,21 +295,13 @@ function editFailCycles(sessionId: string, thread: string, turns: Turn[], calls:
     const lastFail = cycles[cycles.length - 1]!.fail!;
     const involved = span(turns, cycles[0]!.edit.turn, lastFail.turn);
     out.push(
-      finding({
-        id: `retry-loop:${sessionId}:${thread}:edit-fail-cycle:${cycles[0]!.edit.turn.n}`,
-        kind: 'retry-loop',
-        pattern: 'edit-fail-cycle',
-        sessionId,
-        thread,
-        severity: cycles.length >= 2 * t.editFailCycles ? 'critical' : 'warning',
-        usdAtStake: sum(involved, (x) => x.usd),
+      retryLoop(sessionId, thread, 'edit-fail-cycle', cycles.length, t.editFailCycles, involved, {
         summary: `Edited one file and saw the run fail ${cycles.length} times over in ${threadName(thread)}`,
         evidence: [
           `${cycles.length} edit → failing run cycles on the same file, ${turnRange(involved.map((x) => x.n))}.`,
           `${involved.length} requests inside the loop: ${usd(sum(involved, (x) => x.usd))}.`,
         ],
         action: 'Fix the failing test first, or give the agent the failing output and the intended behaviour; then let it continue.',
-        involved,
       }),
     );
   };
@@ -336,18 +339,10 @@ function maxTokenRuns(sessionId: string, thread: string, turns: Turn[], t: Findi
   const close = () => {
     if (run.length >= t.maxTokens) {
       out.push(
-        finding({
-          id: `retry-loop:${sessionId}:${thread}:max-tokens:${run[0]!.n}`,
-          kind: 'retry-loop',
-          pattern: 'max-tokens',
-          sessionId,
-          thread,
-          severity: run.length >= 2 * t.maxTokens ? 'critical' : 'warning',
-          usdAtStake: sum(run, (x) => x.usd),
+        retryLoop(sessionId, thread, 'max-tokens', run.length, t.maxTokens, run, {
           summary: `${run.length} responses in a row hit the output limit (max_tokens) in ${threadName(thread)}`,
           evidence: [`${turnRange(run.map((x) => x.n))} stopped at max_tokens; each continuation re-sends the context.`, `They cost ${usd(sum(run, (x) => x.usd))}.`],
           action: 'Ask for smaller steps (one file or one function at a time) instead of one long answer.',
-          involved: run,
         }),
       );
     }
