@@ -1,5 +1,6 @@
 // Extension entry point (DESIGN §8): composes the live meter (src/node) with the thin VS Code adapters (status bar,
 // commands, panel, settings, log). Every registration is owned by `context.subscriptions` (STYLE 5).
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PlannedNotification } from './core/notificationPlan';
 import type { PanelSnapshot, TeamPanel } from './core/panelProtocol';
@@ -15,7 +16,7 @@ import { PanelHost } from './vscode/panel';
 import { SettingsWatcher } from './vscode/settings';
 import { StatusBar } from './vscode/statusBar';
 import { TeamSyncHost, registerTeamCommands } from './vscode/teamSync';
-import { registerGuardCommands } from './vscode/guardCommands';
+import { refreshInstalledGuards, registerGuardCommands } from './vscode/guardCommands';
 import { VERSION } from './cli/version';
 
 /** What `activate` returns: read-only probes for scripts and the integration tests. */
@@ -66,7 +67,16 @@ export function activate(context: vscode.ExtensionContext): AgentMeterApi {
   context.subscriptions.push(alerts, findings, budgetState, notifier, registerBudgetCommand());
   context.subscriptions.push(log, settings, host, statusBar, panel, team, ...registerCommands(host, panel, log));
   context.subscriptions.push(...registerTeamCommands(team, context.secrets, () => settings.current));
-  registerGuardCommands(context, { stateDir: () => host.stateDir, claudeConfigDirs: () => settings.current['sources.claudeConfigDirs'] });
+  const guardSources = { stateDir: () => host.stateDir, claudeConfigDirs: () => settings.current['sources.claudeConfigDirs'] };
+  registerGuardCommands(context, guardSources);
+  // Once the first scan is done (the state dir is known): an installed guard that runs another Agent Meter (the
+  // version before an update) is pointed at this one.
+  const guardRefresh = host.onDidUpdate((u) => {
+    if (u.event !== 'ready') return;
+    guardRefresh.dispose();
+    refreshInstalledGuards(path.join(context.extensionPath, 'dist', 'guard.js'), guardSources, log);
+  });
+  context.subscriptions.push(guardRefresh);
   context.subscriptions.push(
     team.onDidChange(() => {
       panel.schedule();

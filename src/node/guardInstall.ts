@@ -149,6 +149,22 @@ export function installGuard(o: { configDir: string } & GuardCommandOptions): Gu
   return { ok: true, action: hadOurs.ok && hadOurs.changed ? 'updated' : 'installed', settingsPath: file.settingsPath, command, ...written };
 }
 
+/**
+ * Points an installed guard at this installation (`action: 'updated'`), when its hooks run another one: a VS Code
+ * extension's path holds its version, so after an update the hooks would run a script that is gone and, failing
+ * open, guard nothing. A config dir without our hooks is left alone (`absent`): installing stays the user's choice.
+ */
+export function refreshGuard(o: { configDir: string } & GuardCommandOptions): GuardInstallResult {
+  const file = readSettings(o.configDir);
+  if (isFailure(file)) return file;
+  if (file.text === undefined || !file.text.includes(GUARD_MARKER)) return { ok: true, action: 'absent', settingsPath: file.settingsPath };
+  const parsed = parseSettings(file);
+  if (isFailure(parsed)) return parsed;
+  const ours = removeGuardHooks(parsed.value);
+  if (!ours.ok || !ours.changed) return { ok: true, action: 'absent', settingsPath: file.settingsPath };
+  return installGuard(o);
+}
+
 /** Removes every hook of ours from `<configDir>/settings.json`, and nothing else. */
 export function removeGuard(o: { configDir: string }): GuardInstallResult {
   const file = readSettings(o.configDir);

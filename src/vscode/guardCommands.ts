@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GUARD_MARKER } from '../core/guardHooks';
-import { currentRuntime, defaultClaudeConfigDir, describeGuardResult, installGuard, removeGuard, SETTINGS_FILE, type GuardInstallResult } from '../node/guardInstall';
+import { currentRuntime, defaultClaudeConfigDir, describeGuardResult, installGuard, refreshGuard, removeGuard, SETTINGS_FILE, type GuardInstallResult } from '../node/guardInstall';
 import { defaultStateDir } from '../node/stateDir';
 import { COMMANDS } from './commandIds';
 
@@ -56,6 +56,22 @@ function report(result: GuardInstallResult): void {
   void vscode.window.showInformationMessage(describeGuardResult(result), open).then(async (pick) => {
     if (pick === open) await vscode.window.showTextDocument(vscode.Uri.file(result.settingsPath));
   });
+}
+
+/**
+ * At start: an installed guard whose hooks run another Agent Meter (the previous version of this extension, whose
+ * folder an update removes) is pointed at this one, so an update does not switch the guard off unnoticed. Folders
+ * without the guard are not touched. Returns what was done per folder (tests, the log).
+ */
+export function refreshInstalledGuards(guardScript: string, sources: GuardCommandSources, log: vscode.LogOutputChannel): GuardInstallResult[] {
+  const results: GuardInstallResult[] = [];
+  for (const dir of candidateDirs(sources).filter(hasGuard)) {
+    const result = refreshGuard({ configDir: dir, guardScript, stateDir: sources.stateDir() ?? defaultStateDir(process.env), ...currentRuntime() });
+    results.push(result);
+    if (!result.ok) log.warn(describeGuardResult(result));
+    else if (result.action === 'updated') log.info(`${describeGuardResult(result)} (it ran another Agent Meter installation)`);
+  }
+  return results;
 }
 
 export function registerGuardCommands(context: vscode.ExtensionContext, sources: GuardCommandSources): void {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { isGuardHook } from '../../src/core/guardHooks';
 import { BUDGET_STATE_HEARTBEAT_MS, budgetStatePath, readBudgetState, writeBudgetState } from '../../src/node/budgetStateFile';
-import { BACKUP_SUFFIX, defaultClaudeConfigDir, describeGuardResult, guardCommand, installGuard, removeGuard, shQuote } from '../../src/node/guardInstall';
+import { BACKUP_SUFFIX, defaultClaudeConfigDir, describeGuardResult, guardCommand, installGuard, refreshGuard, removeGuard, shQuote } from '../../src/node/guardInstall';
 
 let tmp: string;
 let configDir: string;
@@ -91,6 +91,26 @@ describe('guard install / remove on real files', () => {
     const hooks = ours(readJson(settingsPath), 'UserPromptSubmit');
     assert.equal(hooks.length, 1);
     assert.match(hooks[0]!.command, /--state-dir '\/srv\/meter state'$/);
+  });
+
+  it('refresh points an installed guard at this installation after an update, and installs nothing where there is none', () => {
+    fs.writeFileSync(settingsPath, USER_SETTINGS);
+    const before = fs.readFileSync(settingsPath, 'utf8');
+    const updatedScript = path.join(tmp, 'agent-meter-0.2.0', 'dist', 'guard.js');
+    fs.mkdirSync(path.dirname(updatedScript), { recursive: true });
+    fs.writeFileSync(updatedScript, '// the next version\n');
+    const refresh = () => refreshGuard({ configDir, guardScript: updatedScript, stateDir, execPath: '/usr/bin/node', electron: false });
+    const none = refresh();
+    assert.ok(none.ok && none.action === 'absent', JSON.stringify(none));
+    assert.equal(fs.readFileSync(settingsPath, 'utf8'), before, 'no guard installed: the file is not touched');
+    install();
+    const r = refresh();
+    assert.ok(r.ok && r.action === 'updated', JSON.stringify(r));
+    const hooks = ours(readJson(settingsPath), 'UserPromptSubmit');
+    assert.equal(hooks.length, 1);
+    assert.ok(hooks[0]!.command.includes(updatedScript), hooks[0]!.command);
+    const again = refresh();
+    assert.ok(again.ok && again.action === 'unchanged', JSON.stringify(again));
   });
 
   it('creates settings.json when there is none (no backup), and remove takes it back to empty', () => {
