@@ -1,4 +1,5 @@
 // Renders a Report for the terminal: the documented `--json` shape and a human table.
+import type { Finding } from '../core/findings';
 import type { Report } from '../core/report';
 import type { TokenCounts } from '../core/usageRecord';
 
@@ -27,8 +28,23 @@ function truncate(s: string, n: number): string {
   return s.length <= n ? s : `…${s.slice(s.length - n + 1)}`;
 }
 
-/** The default human-readable report. */
-export function formatReportTable(r: Report): string {
+/** The findings block of the table report: one line each, most severe first, the evidence left to --json. */
+function findingLines(findings: Finding[], since: string | null): string[] {
+  const head = since ? `Findings (sessions active since ${since})` : 'Findings';
+  if (findings.length === 0) return [`${head}: none`, ''];
+  return [
+    head,
+    table(
+      ['Severity', 'Kind', 'Session', 'At stake', 'What'],
+      findings.map((f) => [f.severity, f.pattern ? `${f.kind} (${f.pattern})` : f.kind, f.sessionId.slice(0, 8), money(f.usdAtStake), f.summary]),
+      new Set([3]),
+    ),
+    '',
+  ];
+}
+
+/** The default human-readable report; `findings` (report --json's section) are listed after the totals. */
+export function formatReportTable(r: Report, findings?: { findings: Finding[]; since: string | null }): string {
   const out: string[] = [];
   const right = new Set([3, 4, 5, 6, 7, 8, 9]);
   out.push(
@@ -64,6 +80,7 @@ export function formatReportTable(r: Report): string {
     `Total: ${money(r.totals.costUsd)} over ${r.totals.requests} requests` +
       (r.totals.estimatedExtraUsd > 0 ? ` (+ ~${money(r.totals.estimatedExtraUsd)} estimated for billed requests the logs do not show)` : ''),
   );
+  if (findings) out.push('', ...findingLines(findings.findings, findings.since));
   const d = r.diagnostics;
   const rejected = Object.entries(d.rejected).map(([k, v]) => `${k} ${v}`);
   out.push(

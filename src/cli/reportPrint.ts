@@ -34,15 +34,15 @@ export function budgetsFromFlags(values: Partial<Record<(typeof BUDGET_FLAGS)[nu
 }
 
 export function printReport(r: ReportView, json: boolean, budgets: PanelBudgets): void {
-  if (!json) {
-    process.stdout.write(formatReportTable(r));
-    return;
-  }
   const now = new Date();
-  const budget = reportBudget(r, r.recentSpend ?? [], budgets, now);
   // A view served from the cache days later: its window moves on with the clock (findings only drop out of it).
   const since = r.findingsSince ? findingsWindowStart(now, r.timeZone) : null;
   const findings = (r.findings ?? []).filter((f) => since === null || localDate(f.lastAt, r.timeZone) >= since);
+  if (!json) {
+    process.stdout.write(formatReportTable(r, { findings, since }));
+    return;
+  }
+  const budget = reportBudget(r, r.recentSpend ?? [], budgets, now);
   const doc = { ...reportJson(r), findingsSince: since, findings: findings.map(findingJson), budget: budgetJson(budget) };
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }

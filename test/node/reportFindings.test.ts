@@ -11,6 +11,7 @@ import { findingsWindowStart } from '../../src/core/reportBudget';
 import { reportFindings } from '../../src/core/reportFindings';
 import { readAll } from '../../src/node/logReader';
 import { sourceRoots } from '../../src/node/sourcePaths';
+import { formatReportTable } from '../../src/cli/reportFormat';
 
 describe('report findings', () => {
   it('cover the last seven days unless a range is asked for', async () => {
@@ -28,6 +29,11 @@ describe('report findings', () => {
     const ranged = reportFindings(ledger, prices, report, DEFAULT_THRESHOLDS, later, true);
     assert.equal(ranged.findings.length, 1);
     assert.equal(ranged.findingsSince, null);
+    // The table report lists them after the totals, one line each.
+    const table = formatReportTable(report, { findings: recent.findings, since: recent.findingsSince });
+    assert.match(table, new RegExp(`Findings \\(sessions active since ${recent.findingsSince}\\)\\n`));
+    assert.match(table, /critical {2}context-creep {2}.*\$0\.40 {2}Context at 86% of the window/);
+    assert.match(formatReportTable(report, { findings: [], since: null }), /\nFindings: none\n/);
   });
 
   it('the window is today and the six days before, in the report\'s zone', () => {
