@@ -15,8 +15,9 @@ import {
   type Turn,
 } from './findings';
 
-/** Tools whose target is a shell command, and tools whose target is a file they change (Claude Code's names). */
-const COMMAND_TOOLS = new Set(['Bash']);
+/** Tools whose target is a shell command (Claude Code's Bash, Codex's exec_command and older shell), and tools whose
+ * target is a file they change (Claude Code's names). */
+const COMMAND_TOOLS = new Set(['Bash', 'exec_command', 'shell']);
 const EDIT_TOOLS = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
 
 function sum<T>(items: Iterable<T>, pick: (item: T) => number): number {

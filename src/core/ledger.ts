@@ -246,6 +246,7 @@ export class Ledger implements LedgerSink {
     switch (parsed.kind) {
       case 'usage':
         this.addRecord(f, parsed.record);
+        if (parsed.events) for (const e of parsed.events) this.addEvent(f, e);
         return;
       case 'estimate':
         if (this.addKeyed(f.estimates, this.estimates, parsed.estimate.key, parsed.estimate)) this.listener?.estimate(parsed.estimate);

@@ -90,7 +90,7 @@ export type SessionEvent =
 
 /** What a parser makes of one line. */
 export type ParsedLine =
-  | { kind: 'usage'; record: UsageRecord }
+  | { kind: 'usage'; record: UsageRecord; /** Facts about the same response (a Codex response's tool calls). */ events?: SessionEvent[] }
   | { kind: 'estimate'; estimate: EstimateRecord; event?: SessionEvent }
   | { kind: 'event'; event: SessionEvent }
   | { kind: 'skip' }

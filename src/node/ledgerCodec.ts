@@ -82,7 +82,7 @@ export function encodeEvent(ev: SessionEvent, s: StringCodec): Item {
 export function encodeParsed(p: ParsedLine, s: StringCodec): Item[] {
   switch (p.kind) {
     case 'usage':
-      return [encodeRecord(p.record, s)];
+      return p.events ? [encodeRecord(p.record, s), ...p.events.map((e) => encodeEvent(e, s))] : [encodeRecord(p.record, s)];
     case 'estimate':
       return p.event ? [encodeEvent(p.event, s), encodeEstimate(p.estimate, s)] : [encodeEstimate(p.estimate, s)];
     case 'event':

@@ -24,6 +24,7 @@ import {
   agentBranch,
   allAttemptsFail,
   allFailAttempts,
+  failingCommandLoop,
   flakyBranch,
   forkThread,
   requestMaxRetries,
@@ -407,6 +408,41 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
         assert.deepEqual(afterFailure.totals, beforeFailure.totals, 'a run that billed nothing changes no total');
         assert.deepEqual(afterFailure.days, beforeFailure.days);
         assertReportMatchesServed(afterFailure, workspace, [billed]);
+        assert.deepEqual(afterFailure.findings, [], 'retried and failed requests are no retry loop of tool calls');
+      });
+    });
+  });
+
+  describe('a command failing in a loop', { concurrency: 1 }, () => {
+    let fake: FakeOpenAI;
+    let workspace: CodexWorkspace;
+
+    before(async () => {
+      fake = await startFakeOpenAI();
+      workspace = createCodexWorkspace({ baseUrl: fake.baseUrl, branch: agentBranch, requestMaxRetries, streamMaxRetries });
+    });
+    after(async () => {
+      await fake.close();
+      workspace.dispose();
+    });
+
+    test('(f) the same failing command four times: one retry-loop finding with the four responses\' dollars', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
+      const loop = await failingCommandLoop(fake, workspace);
+      assertRunSucceeded(loop);
+      // The real shell ran the command each time and it failed: the output's header carries exit code 1.
+      const outputs = fake.toolOutputs.filter((o) => loop.served.some((r) => r.callIds.includes(o.callId)));
+      assert.equal(outputs.length, 4);
+      for (const o of outputs) assert.match(o.output, /Process exited with code 1/);
+
+      await t.test('agent-meter report names the loop, and nothing else', () => {
+        requireCli();
+        const report = agentMeterReport(workspace);
+        assertReportMatchesServed(report, workspace, [{ sessionId: loop.threadId ?? '', served: loop.served }]);
+        assert.deepEqual(
+          report.findings.map((f) => ({ kind: f.kind, pattern: f.pattern, severity: f.severity, turns: f.turns, sessionId: f.sessionId })),
+          [{ kind: 'retry-loop', pattern: 'failing-command', severity: 'warning', turns: [1, 2, 3, 4], sessionId: loop.threadId }],
+        );
+        assertCloseUsd(report.findings[0]!.usdAtStake, servedTotals(loop.served.slice(0, 4)).costUsd, 'usdAtStake = the four looping responses');
       });
     });
   });

@@ -17,6 +17,30 @@ const u = (input: number, cached: number, output: number, total = input + output
 });
 
 describe('Codex rollout parser', () => {
+  it('hands a response\'s function calls over with its usage record, and a non-zero exit code as a failed result', () => {
+    const p = createCodexFileParser('thread-9');
+    p.parseLine(env('turn_context', { model: 'gpt-5-codex' }));
+    const call = (id: string, cmd: string) => env('response_item', { type: 'function_call', name: 'exec_command', arguments: JSON.stringify({ cmd }), call_id: id });
+    assert.equal(p.parseLine(call('call_a', 'cat build.flag')).kind, 'skip');
+    // Read again after a restart: the pending call travels in the parser's state.
+    const resumed = createCodexFileParser('thread-9', JSON.parse(JSON.stringify(p.state())));
+    assert.equal(resumed.parseLine(call('call_b', 'ls')).kind, 'skip');
+    const r = resumed.parseLine(env('token_usage_record', { response_id: 'resp_1', usage: u(100, 0, 10), thread_token_usage: u(100, 0, 10) }));
+    assert.ok(r.kind === 'usage' && r.events?.length === 2, JSON.stringify(r));
+    const [a, b] = r.events as { kind: string; key: string; name: string; target: number; toolId: number }[];
+    assert.equal(a!.kind, 'tool-call');
+    assert.equal(a!.key, r.record.key);
+    assert.equal(a!.name, 'exec_command');
+    assert.notEqual(a!.target, b!.target, 'different commands, different targets');
+    // The token_count twin of the same response carries no calls again.
+    const twin = resumed.parseLine(env('event_msg', { type: 'token_count', info: { total_token_usage: u(100, 0, 10), last_token_usage: u(100, 0, 10) } }));
+    assert.ok(twin.kind === 'usage' && twin.events === undefined);
+    const out = (id: string, code: number) => env('response_item', { type: 'function_call_output', call_id: id, output: `Chunk ID: 1\nWall time: 0.0 seconds\nProcess exited with code ${code}\nOutput:\n` });
+    const failed = resumed.parseLine(out('call_a', 1));
+    assert.ok(failed.kind === 'event' && failed.event.kind === 'tool-error' && failed.event.toolId === a!.toolId, JSON.stringify(failed));
+    assert.equal(resumed.parseLine(out('call_b', 0)).kind, 'skip');
+  });
+
   it('takes the model from the preceding turn_context and splits cached input out', () => {
     const p = createCodexFileParser('file-thread');
     p.parseLine(env('session_meta', { id: 'thread-1', cwd: '/repo', git: { branch: 'main' } }));

@@ -5,8 +5,8 @@
 // the parent's running total, so records are keyed by the thread's running total (or the response id), never by
 // "last total per file".
 import * as z from 'zod';
-import { zeroTokens, type ParsedLine, type TokenCounts } from '../usageRecord';
-import { intern, internOpt, parseJsonObject, type FileParser } from './jsonl';
+import { zeroTokens, type ParsedLine, type SessionEvent, type TokenCounts } from '../usageRecord';
+import { intern, internOpt, parseJsonObject, textHash, type FileParser } from './jsonl';
 
 const count = z.number().int().nonnegative();
 
@@ -34,6 +34,27 @@ const sessionMetaSchema = z.object({
 });
 
 const turnContextSchema = z.object({ model: z.string().nullish(), cwd: z.string().nullish() });
+
+/** A tool call of the response being streamed (`arguments` is a JSON string, e.g. `{"cmd":"ls -a"}`). */
+const functionCallSchema = z.object({ type: z.literal('function_call'), name: z.string().min(1), arguments: z.string().nullish(), call_id: z.string().min(1) });
+/** Its result; a command's output starts with a header that carries its exit code. */
+const functionCallOutputSchema = z.object({ type: z.literal('function_call_output'), call_id: z.string().min(1), output: z.unknown() });
+const EXIT_CODE = /Process exited with code (\d+)/;
+
+/** The command a Codex shell call runs: `cmd` (a string; exec_command) or `command` (an argv array; older shell). */
+function commandOf(args: string | null | undefined): string | undefined {
+  if (!args) return undefined;
+  try {
+    const v = JSON.parse(args) as unknown;
+    if (typeof v !== 'object' || v === null) return undefined;
+    const r = v as Record<string, unknown>;
+    if (typeof r['cmd'] === 'string') return r['cmd'];
+    if (Array.isArray(r['command']) && r['command'].every((x) => typeof x === 'string')) return (r['command'] as string[]).join(' ');
+  } catch {
+    // Arguments that are not JSON: the call still counts, without a target.
+  }
+  return undefined;
+}
 
 const usageRecordSchema = z.object({
   response_id: z.string().nullish(),
@@ -73,6 +94,8 @@ export interface CodexParserState {
   branch?: string;
   model?: string;
   contextWindow?: number;
+  /** Tool calls of the response whose usage line has not come yet. */
+  pendingCalls?: { toolId: number; name: string; fingerprint: number; target: number }[];
 }
 
 /** `fileThreadId` comes from the rollout file name (`rollout-<time>-<thread id>.jsonl`) until session_meta says. */
@@ -82,10 +105,15 @@ export function createCodexFileParser(fileThreadId: string, resume: CodexParserS
   let branch = resume.branch;
   let model = resume.model;
   let contextWindow = resume.contextWindow;
+  // A response's function_call items come before its usage line; they are handed over with the record.
+  let pendingCalls = resume.pendingCalls ?? [];
 
   function usage(timestamp: string, u: CodexUsage, key: string): ParsedLine {
+    const events: SessionEvent[] | undefined = pendingCalls.length ? pendingCalls.map((c) => ({ kind: 'tool-call', key, ...c })) : undefined;
+    pendingCalls = [];
     return {
       kind: 'usage',
+      events,
       record: {
         agent: 'codex',
         key,
@@ -103,8 +131,8 @@ export function createCodexFileParser(fileThreadId: string, resume: CodexParserS
   }
 
   return {
-    needles: ['"session_meta"', '"turn_context"', '"token_usage_record"', '"token_count"'],
-    state: (): CodexParserState => ({ sessionId, project, branch, model, contextWindow }),
+    needles: ['"session_meta"', '"turn_context"', '"token_usage_record"', '"token_count"', '"function_call"', '"function_call_output"'],
+    state: (): CodexParserState => ({ sessionId, project, branch, model, contextWindow, ...(pendingCalls.length ? { pendingCalls } : {}) }),
     parseLine(text: string): ParsedLine {
       const json = parseJsonObject(text);
       if (!json.ok) return json.rejection;
@@ -135,6 +163,25 @@ export function createCodexFileParser(fileThreadId: string, resume: CodexParserS
         const key =
           running != null ? `codex:${sessionId}:${running}` : `codex:${rec.data.response_id ?? `${sessionId}:${timestamp}`}`;
         return usage(timestamp, rec.data.usage, key);
+      }
+      if (type === 'response_item' && payload['type'] === 'function_call') {
+        const call = functionCallSchema.safeParse(payload);
+        if (!call.success) return { kind: 'rejected', reason: 'schema' };
+        const command = commandOf(call.data.arguments);
+        pendingCalls.push({
+          toolId: textHash(call.data.call_id),
+          name: intern(call.data.name),
+          fingerprint: textHash(call.data.arguments ?? ''),
+          target: command === undefined ? 0 : textHash(command) || 1,
+        });
+        return { kind: 'skip' };
+      }
+      if (type === 'response_item' && payload['type'] === 'function_call_output') {
+        const out = functionCallOutputSchema.safeParse(payload);
+        if (!out.success) return { kind: 'rejected', reason: 'schema' };
+        const code = typeof out.data.output === 'string' ? EXIT_CODE.exec(out.data.output.slice(0, 512))?.[1] : undefined;
+        if (code === undefined || code === '0') return { kind: 'skip' };
+        return { kind: 'event', event: { kind: 'tool-error', toolId: textHash(out.data.call_id) } };
       }
       if (type === 'event_msg' && payload['type'] === 'token_count') {
         const tc = tokenCountSchema.safeParse(payload);

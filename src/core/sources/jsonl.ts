@@ -128,6 +128,23 @@ export function bytesHash(b: Uint8Array, from: number, to: number): number {
   return (Math.imul(h, 0x2c1b3c6d) >>> 2) & 0x3fffffff;
 }
 
+/** bytesHash for a string of UTF-16 code units (a value already parsed out of JSON), same limits. */
+export function textHash(text: string): number {
+  let h = 0x811c9dc5;
+  const mix = (a: number, z: number) => {
+    for (let i = a; i < z; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  };
+  const n = text.length;
+  if (n <= 256) mix(0, n);
+  else {
+    mix(0, 160);
+    mix(n - 96, n);
+    h = Math.imul(h ^ n, 0x01000193);
+  }
+  h ^= h >>> 15;
+  return (Math.imul(h, 0x2c1b3c6d) >>> 2) & 0x3fffffff;
+}
+
 /** End (index of the closing quote) of the JSON string whose content starts at `from`, or -1. */
 export function jsonStringEnd(b: Uint8Array, from: number, to: number): number {
   for (let i = from; i < to; i++) {

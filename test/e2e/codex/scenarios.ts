@@ -98,6 +98,33 @@ export function toolLoop(fake: FakeOpenAI, workspace: CodexWorkspace): Promise<S
   );
 }
 
+/**
+ * (f) A retry loop: the model runs the same failing command (`cat build.flag`, exit 1 in the real shell) in four
+ * responses in a row, then gives up. The detectors must name it, with the four responses' cost as the dollars.
+ */
+export function failingCommandLoop(fake: FakeOpenAI, workspace: CodexWorkspace): Promise<StepResult> {
+  const attempt = (n: number) => ({
+    kind: 'response' as const,
+    items: [
+      { type: 'reasoning' as const, summary: `Checking for the build flag (${n}).` },
+      { type: 'functionCall' as const, command: 'cat build.flag' },
+    ],
+    usage: usage(6000 + 400 * n, n === 1 ? 0 : 5800 + 400 * (n - 1), 90, 40),
+  });
+  return runStep(
+    fake,
+    'failing-command-loop',
+    [
+      attempt(1),
+      attempt(2),
+      attempt(3),
+      attempt(4),
+      { kind: 'response', items: [{ type: 'message', text: 'The build flag never appeared; I stopped checking.' }], usage: usage(7800, 7600, 30, 0) },
+    ],
+    () => codexExec(workspace, 'Wait until the build flag exists, then tell me.'),
+  );
+}
+
 /** (c) `codex exec resume --last` on the same thread, switching the model to gpt-5-mini for this turn. */
 export function resumeWithModelSwitch(fake: FakeOpenAI, workspace: CodexWorkspace): Promise<StepResult> {
   return runStep(
