@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
 const PROMPT_CAP = 199_000;
 /** Bytes per "MB" in --mb (decimal, like the 481 MB baseline in notes/anchors.md §2.1). */
 const MB = 1_000_000;
-export const CORPUS_FORMAT = 3;
+export const CORPUS_FORMAT = 4;
 
 export const MODELS = {
   sonnet: 'claude-sonnet-4-5-20250929',
@@ -618,11 +618,13 @@ class TranscriptWriter {
     this.advance(this.dice.logNormal(900, 1.6, 20, 120_000));
     const r = tool.result();
     const uuid = this.dice.uuid();
-    const err = r.isError ? ',"is_error":true' : tool.name === 'Bash' ? ',"is_error":false' : '';
+    // As the real CLI writes them: a success `tool_use_id` first, a failure `type` first with `tool_use_id` last.
+    const block = r.isError
+      ? `{"type":"tool_result","content":${r.content},"is_error":true,"tool_use_id":"${tool.id}"}`
+      : `{"tool_use_id":"${tool.id}","type":"tool_result","content":${r.content}${tool.name === 'Bash' ? ',"is_error":false' : ''}}`;
     this.emit(
-      `${this.head(a.uuid)}"promptId":"${promptId}",${this.agentField()}"type":"user","message":{"role":"user","content":[{"tool_use_id":"${tool.id}",` +
-        `"type":"tool_result","content":${r.content}${err}}]},"uuid":"${uuid}","timestamp":"${this.stamp()}","toolUseResult":${r.toolUseResult},` +
-        `"sourceToolAssistantUUID":"${a.uuid}",${this.tail}}`,
+      `${this.head(a.uuid)}"promptId":"${promptId}",${this.agentField()}"type":"user","message":{"role":"user","content":[${block}]},` +
+        `"uuid":"${uuid}","timestamp":"${this.stamp()}","toolUseResult":${r.toolUseResult},"sourceToolAssistantUUID":"${a.uuid}",${this.tail}}`,
       uuid,
     );
     this.addContext(r.chars);
