@@ -227,33 +227,45 @@ function assertRecordsMatchServed(facts: RolloutFacts, served: ServedResponse[])
 
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A fake Responses API and a Codex workspace on `branch` for one describe block: started before it, closed after. */
+function codexWorld(branch: string): { readonly fake: FakeOpenAI; readonly workspace: CodexWorkspace } {
+  let fake: FakeOpenAI | undefined;
+  let workspace: CodexWorkspace | undefined;
+  before(async () => {
+    fake = await startFakeOpenAI();
+    workspace = createCodexWorkspace({ baseUrl: fake.baseUrl, branch, requestMaxRetries, streamMaxRetries });
+  });
+  after(async () => {
+    await fake?.close();
+    workspace?.dispose();
+  });
+  return {
+    get fake() {
+      return fake!;
+    },
+    get workspace() {
+      return workspace!;
+    },
+  };
+}
+
 describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { concurrency: 1 }, () => {
   describe('tool loop, resume with a model switch, fork', { concurrency: 1 }, () => {
-    let fake: FakeOpenAI;
-    let workspace: CodexWorkspace;
+    const world = codexWorld(agentBranch);
     let loop: StepResult | undefined;
     let resumed: StepResult | undefined;
 
-    before(async () => {
-      fake = await startFakeOpenAI();
-      workspace = createCodexWorkspace({ baseUrl: fake.baseUrl, branch: agentBranch, requestMaxRetries, streamMaxRetries });
-    });
-    after(async () => {
-      await fake.close();
-      workspace.dispose();
-    });
-
     test('(a) tool loop: reasoning, messages and function calls, two calls in one response', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
-      loop = await toolLoop(fake, workspace);
+      loop = await toolLoop(world.fake, world.workspace);
       assertRunSucceeded(loop);
       assert.deepEqual(loop.attempts.map((a) => a.status), [200, 200, 200, 200]);
-      assert.ok(fake.advertisedTools().includes('exec_command'), `CLI advertises exec_command: ${fake.advertisedTools().join(', ')}`);
+      assert.ok(world.fake.advertisedTools().includes('exec_command'), `CLI advertises exec_command: ${world.fake.advertisedTools().join(', ')}`);
 
       // The CLI ran every command in the repo and sent each output back.
       const callIds = loop.served.flatMap((r) => r.callIds);
       assert.equal(callIds.length, 4);
       assert.equal(loop.served[1]?.callIds.length, 2, 'the second response carries two function calls');
-      const outputOf = (callId: string | undefined): string => fake.toolOutputs.find((o) => o.callId === callId)?.output ?? '';
+      const outputOf = (callId: string | undefined): string => world.fake.toolOutputs.find((o) => o.callId === callId)?.output ?? '';
       assert.match(outputOf(callIds[0]), /notes\.txt/, 'ls -a output came back');
       assert.match(outputOf(callIds[1]), /alpha\nbeta\ngamma/, 'cat notes.txt output came back');
       assert.match(outputOf(callIds[2]), new RegExp(agentBranch), 'git branch output came back');
@@ -261,8 +273,8 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
 
       const threadId = loop.threadId ?? '';
       const served = loop.served;
-      const facts = rolloutOf(workspace, threadId);
-      assert.equal(facts.cwd, workspace.repo);
+      const facts = rolloutOf(world.workspace, threadId);
+      assert.equal(facts.cwd, world.workspace.repo);
       assert.equal(facts.branch, agentBranch);
       assert.deepEqual(facts.models, ['gpt-5-codex']);
       assertRecordsMatchServed(facts, loop.served);
@@ -270,20 +282,20 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
 
       await t.test('agent-meter report equals the served truth', () => {
         requireCli();
-        const report = agentMeterReport(workspace);
-        assertReportMatchesServed(report, workspace, [{ sessionId: threadId, served }]);
+        const report = agentMeterReport(world.workspace);
+        assertReportMatchesServed(report, world.workspace, [{ sessionId: threadId, served }]);
       });
     });
 
     test('(c) resume --last with -c model="gpt-5-mini": same file, totals keep running, two models', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
       assert.ok(loop?.threadId, 'needs scenario (a)');
-      resumed = await resumeWithModelSwitch(fake, workspace);
+      resumed = await resumeWithModelSwitch(world.fake, world.workspace);
       assertRunSucceeded(resumed);
       assert.equal(resumed.threadId, loop.threadId, 'resume continues the same thread');
       assert.deepEqual(resumed.served.map((r) => r.model), ['gpt-5-mini', 'gpt-5-mini']);
 
-      assert.equal(rolloutFiles(workspace.codexHome).length, 1, 'resume appends to the existing rollout file');
-      const facts = rolloutOf(workspace, loop.threadId);
+      assert.equal(rolloutFiles(world.workspace.codexHome).length, 1, 'resume appends to the existing rollout file');
+      const facts = rolloutOf(world.workspace, loop.threadId);
       assert.equal(facts.tasks, 2, 'one task_started per run');
       assert.deepEqual(facts.models, ['gpt-5-codex', 'gpt-5-mini'], 'a second turn_context names the new model');
       const threadServed = [...loop.served, ...resumed.served];
@@ -296,29 +308,29 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
       const threadId = loop.threadId;
       await t.test('agent-meter report: one session, both models, running totals not re-counted', () => {
         requireCli();
-        const report = agentMeterReport(workspace);
-        assertReportMatchesServed(report, workspace, [{ sessionId: threadId, served: threadServed }]);
+        const report = agentMeterReport(world.workspace);
+        assertReportMatchesServed(report, world.workspace, [{ sessionId: threadId, served: threadServed }]);
       });
       await t.test('agent-meter report: context fill of the resumed session', () => {
         requireCli();
-        assertContextFill(agentMeterReport(workspace), workspace, { sessionId: threadId, served: threadServed });
+        assertContextFill(agentMeterReport(world.workspace), world.workspace, { sessionId: threadId, served: threadServed });
       });
     });
 
     test('(d) fork: a new session whose first token_count includes the parent, counted once', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
       assert.ok(loop?.threadId && resumed, 'needs scenarios (a) and (c)');
       const parentId = loop.threadId;
-      const fork = await forkThread(fake, workspace, parentId);
+      const fork = await forkThread(world.fake, world.workspace, parentId);
       assertRunSucceeded(fork);
       const forkId = fork.threadId ?? '';
       assert.notEqual(forkId, parentId, 'a fork is a new thread');
       assert.deepEqual(fork.served.map((r) => r.model), ['gpt-5-mini']);
 
-      assert.equal(rolloutFiles(workspace.codexHome).length, 2, 'the fork has its own rollout file');
+      assert.equal(rolloutFiles(world.workspace.codexHome).length, 2, 'the fork has its own rollout file');
       const parentServed = [...loop.served, ...resumed.served];
-      const parentFacts = rolloutOf(workspace, parentId);
+      const parentFacts = rolloutOf(world.workspace, parentId);
       assertRecordsMatchServed(parentFacts, parentServed);
-      const facts = rolloutOf(workspace, forkId);
+      const facts = rolloutOf(world.workspace, forkId);
       assert.equal(facts.forkedFromId, parentId, 'session_meta.forked_from_id names the parent');
       assert.deepEqual(facts.models, ['gpt-5-mini'], "the fork's own turn_context names its model");
       assertRecordsMatchServed(facts, fork.served);
@@ -332,33 +344,23 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
       ];
       await t.test('agent-meter report: the fork is its own session and the parent is not re-counted', () => {
         requireCli();
-        const report = agentMeterReport(workspace);
-        assertReportMatchesServed(report, workspace, sessions);
+        const report = agentMeterReport(world.workspace);
+        assertReportMatchesServed(report, world.workspace, sessions);
         assert.equal(report.sessions.length, 2);
       });
       await t.test('agent-meter report: context fill of the fork', () => {
         requireCli();
-        assertContextFill(agentMeterReport(workspace), workspace, { sessionId: forkId, served: fork.served });
+        assertContextFill(agentMeterReport(world.workspace), world.workspace, { sessionId: forkId, served: fork.served });
       });
     });
   });
 
   describe('retries, then a run where every attempt fails', { concurrency: 1 }, () => {
-    let fake: FakeOpenAI;
-    let workspace: CodexWorkspace;
+    const world = codexWorld(flakyBranch);
     let retried: StepResult | undefined;
 
-    before(async () => {
-      fake = await startFakeOpenAI();
-      workspace = createCodexWorkspace({ baseUrl: fake.baseUrl, branch: flakyBranch, requestMaxRetries, streamMaxRetries });
-    });
-    after(async () => {
-      await fake.close();
-      workspace.dispose();
-    });
-
     test('(b) 500, 429 retry-after 1, 503, then success: invisible in the rollout, only the success billed', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
-      retried = await retriesThenSuccess(fake, workspace);
+      retried = await retriesThenSuccess(world.fake, world.workspace);
       assertRunSucceeded(retried);
       assert.deepEqual(retried.attempts.map((a) => a.status), [500, 429, 503, 200]);
       assert.equal(retried.served.length, 1);
@@ -368,25 +370,25 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
       assert.match(String(reconnects[0]?.message), /429/);
 
       const threadId = retried.threadId ?? '';
-      const facts = rolloutOf(workspace, threadId);
+      const facts = rolloutOf(world.workspace, threadId);
       assertRecordsMatchServed(facts, retried.served);
       assert.equal(Object.keys(facts.lineTypes).some((type) => /error/i.test(type)), false, `no error lines: ${JSON.stringify(facts.lineTypes)}`);
 
       const served = retried.served;
       await t.test('agent-meter report: failed attempts are not billed', () => {
         requireCli();
-        const report = agentMeterReport(workspace);
-        assertReportMatchesServed(report, workspace, [{ sessionId: threadId, served }]);
-        assertContextFill(report, workspace, { sessionId: threadId, served });
+        const report = agentMeterReport(world.workspace);
+        assertReportMatchesServed(report, world.workspace, [{ sessionId: threadId, served }]);
+        assertContextFill(report, world.workspace, { sessionId: threadId, served });
       });
     });
 
     test('(e) every attempt fails: exit 1, no token_count, totals unchanged', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
       assert.ok(retried?.threadId, 'needs scenario (b)');
       const hasCli = existsSync(cliPath);
-      const beforeFailure = hasCli ? agentMeterReport(workspace) : undefined;
+      const beforeFailure = hasCli ? agentMeterReport(world.workspace) : undefined;
 
-      const failed = await allAttemptsFail(fake, workspace);
+      const failed = await allAttemptsFail(world.fake, world.workspace);
       assert.equal(failed.run.timedOut, false, `codex hung:\n${describeRun(failed.run)}`);
       assert.equal(failed.run.exitCode, 1, `codex gives up with exit 1:\n${describeRun(failed.run)}`);
       assert.equal(failed.served.length, 0);
@@ -394,7 +396,7 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
       assert.ok(failed.attempts.every((a) => !a.unscripted));
       assert.equal(failed.run.events.at(-1)?.type, 'turn.failed');
 
-      const facts = rolloutOf(workspace, failed.threadId ?? '');
+      const facts = rolloutOf(world.workspace, failed.threadId ?? '');
       assert.equal(facts.records.length, 0, 'no token_usage_record');
       assert.equal(facts.tokenCounts.length, 0, 'no token_count');
       assert.equal(facts.tasks, 1);
@@ -404,40 +406,30 @@ describe('Codex CLI 0.169.0 (real) → rollout logs → agent-meter report', { c
       await t.test('agent-meter report: totals unchanged by the failed run', () => {
         requireCli();
         assert.ok(beforeFailure !== undefined, 'the report before the failed run was not taken');
-        const afterFailure = agentMeterReport(workspace);
+        const afterFailure = agentMeterReport(world.workspace);
         assert.deepEqual(afterFailure.totals, beforeFailure.totals, 'a run that billed nothing changes no total');
         assert.deepEqual(afterFailure.days, beforeFailure.days);
-        assertReportMatchesServed(afterFailure, workspace, [billed]);
+        assertReportMatchesServed(afterFailure, world.workspace, [billed]);
         assert.deepEqual(afterFailure.findings, [], 'retried and failed requests are no retry loop of tool calls');
       });
     });
   });
 
   describe('a command failing in a loop', { concurrency: 1 }, () => {
-    let fake: FakeOpenAI;
-    let workspace: CodexWorkspace;
-
-    before(async () => {
-      fake = await startFakeOpenAI();
-      workspace = createCodexWorkspace({ baseUrl: fake.baseUrl, branch: agentBranch, requestMaxRetries, streamMaxRetries });
-    });
-    after(async () => {
-      await fake.close();
-      workspace.dispose();
-    });
+    const world = codexWorld(agentBranch);
 
     test('(f) the same failing command four times: one retry-loop finding with the four responses\' dollars', { timeout: SCENARIO_TIMEOUT_MS }, async (t) => {
-      const loop = await failingCommandLoop(fake, workspace);
+      const loop = await failingCommandLoop(world.fake, world.workspace);
       assertRunSucceeded(loop);
       // The real shell ran the command each time and it failed: the output's header carries exit code 1.
-      const outputs = fake.toolOutputs.filter((o) => loop.served.some((r) => r.callIds.includes(o.callId)));
+      const outputs = world.fake.toolOutputs.filter((o) => loop.served.some((r) => r.callIds.includes(o.callId)));
       assert.equal(outputs.length, 4);
       for (const o of outputs) assert.match(o.output, /Process exited with code 1/);
 
       await t.test('agent-meter report names the loop, and nothing else', () => {
         requireCli();
-        const report = agentMeterReport(workspace);
-        assertReportMatchesServed(report, workspace, [{ sessionId: loop.threadId ?? '', served: loop.served }]);
+        const report = agentMeterReport(world.workspace);
+        assertReportMatchesServed(report, world.workspace, [{ sessionId: loop.threadId ?? '', served: loop.served }]);
         assert.deepEqual(
           report.findings.map((f) => ({ kind: f.kind, pattern: f.pattern, severity: f.severity, turns: f.turns, sessionId: f.sessionId })),
           [{ kind: 'retry-loop', pattern: 'failing-command', severity: 'warning', turns: [1, 2, 3, 4], sessionId: loop.threadId }],
