@@ -4,7 +4,7 @@
 // The zod schemas below are the contract; a hand-written check that accepts a subset of what they accept keeps
 // zod off the hot path (a test fuzzes the two against each other), and zod names the reason when a line fails.
 import * as z from 'zod';
-import { zeroTokens, type ParsedLine, type TokenCounts, type UsageRecord } from '../usageRecord';
+import { zeroTokens, type ParsedLine, type SessionEvent, type TokenCounts, type UsageRecord } from '../usageRecord';
 import {
   intern,
   internOpt,
@@ -20,7 +20,6 @@ import {
   type FileParser,
   type SearchableBytes,
 } from './jsonl';
-import type { SessionEvent } from '../usageRecord';
 
 const count = z.number().int().nonnegative();
 

@@ -9,32 +9,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentMeterApi } from '../../../src/extension';
-import { assistantLine } from '../fixtureWorld.mjs';
+import { assistantLine, type World } from '../fixtureWorld.mjs';
 
-interface Expectation {
-  /** The session the status bar shows at start (the CLI report's latest) and its cost per the real CLI's own total. */
-  latest: { sessionId: string; cliCostUsd: number; contextTokens: number; contextWindow: number };
-  totals: { costUsd: number; requests: number };
-  sessions: number;
+/** What the runner expects: the fixture world's oracle (fixtureWorld.mjs), plus where the test may write and what it talks to. */
+type Expectation = Pick<World['expected'], 'latest' | 'totals' | 'sessions' | 'findingSessions'> & {
   /** Where the test may write (new logs, exports). */
   work: string;
   /** The Claude Code projects folder the extension reads. */
   projects: string;
   /** AGENT_METER_HOME: the ledger's state dir, where budget-state.json goes. */
   stateDir: string;
-  /** Fixture sessions recorded to have findings, with the CLI report's findings for each (the oracle). */
-  findingSessions: {
-    scenario: string;
-    sessionId: string;
-    contextTokens: number;
-    contextWindow: number;
-    findings: { id: string; kind: string; severity: string; usdAtStake: number; summary: string; pattern: string | null; turns: number[] }[];
-  }[];
   /** Write measured figures here (the runner prints them). */
   resultsFile: string;
   /** A real team server the runner started (SQLite), a member token and an admin token; team daily budget $0.01. */
   team: { url: string; member: string; token: string; adminToken: string };
-}
+};
 
 const EXTENSION_ID = 'agent-meter.agent-meter';
 const APPEND_TARGET_P95_MS = 250;
